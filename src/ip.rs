@@ -1,0 +1,222 @@
+//! Remote IPs as numbers: one user is one address, whatever its spelling
+//! (`2001:db8::1` and `2001:0db8:0:0:0:0:0:1` are the same key), and CIDR ranges.
+
+use serde::{Deserialize, Serialize};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// An address as a 128-bit number; IPv4 addresses are stored IPv4-mapped (`::ffff:a.b.c.d`).
+#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Debug, Serialize, Deserialize)]
+pub struct IpKey(pub u128);
+
+const V4_MAPPED: u128 = 0xffff_0000_0000;
+
+impl IpKey {
+    /// The key of an IPv4 address.
+    pub fn v4(a: u32) -> IpKey {
+        IpKey(V4_MAPPED | a as u128)
+    }
+
+    /// True when the key holds an IPv4 address.
+    pub fn is_v4(self) -> bool {
+        self.0 >> 32 == 0xffff
+    }
+
+    /// The address in its canonical text form (RFC 5952 for IPv6).
+    pub fn to_addr(self) -> IpAddr {
+        if self.is_v4() {
+            IpAddr::V4(Ipv4Addr::from(self.0 as u32))
+        } else {
+            IpAddr::V6(Ipv6Addr::from(self.0))
+        }
+    }
+
+    /// The network that hides the host: the /24 of an IPv4 address, the /48 of an IPv6 one.
+    pub fn network(self) -> String {
+        if self.is_v4() {
+            let a = self.0 as u32 & 0xffff_ff00;
+            format!("{}/24", Ipv4Addr::from(a))
+        } else {
+            let a = self.0 & !((1u128 << 80) - 1);
+            format!("{}/48", Ipv6Addr::from(a))
+        }
+    }
+}
+
+impl From<IpAddr> for IpKey {
+    fn from(a: IpAddr) -> IpKey {
+        match a {
+            IpAddr::V4(v4) => IpKey::v4(u32::from(v4)),
+            IpAddr::V6(v6) => IpKey(u128::from(v6)),
+        }
+    }
+}
+
+/// Parses the remote_ip field. IPv4 dotted quads take a fast path; anything with a `:`
+/// goes to the standard library's IPv6 parser.
+#[inline]
+pub fn parse_ip(b: &[u8]) -> Option<IpKey> {
+    if let Some(v4) = parse_v4(b) {
+        return Some(IpKey::v4(v4));
+    }
+    if b.len() > 45 || !b.contains(&b':') {
+        return None;
+    }
+    let s = std::str::from_utf8(b).ok()?;
+    s.parse::<Ipv6Addr>().ok().map(|a| IpKey(u128::from(a)))
+}
+
+#[inline]
+fn parse_v4(b: &[u8]) -> Option<u32> {
+    if b.len() < 7 || b.len() > 15 {
+        return None;
+    }
+    let mut out = 0u32;
+    let mut octet = 0u32;
+    let mut digits = 0;
+    let mut dots = 0;
+    for &c in b {
+        match c {
+            b'0'..=b'9' => {
+                // No leading zeros ("01"), as the standard library rules.
+                if digits == 1 && octet == 0 {
+                    return None;
+                }
+                octet = octet * 10 + (c - b'0') as u32;
+                digits += 1;
+                if octet > 255 {
+                    return None;
+                }
+            }
+            b'.' => {
+                if digits == 0 {
+                    return None;
+                }
+                out = out << 8 | octet;
+                octet = 0;
+                digits = 0;
+                dots += 1;
+            }
+            _ => return None,
+        }
+    }
+    if dots != 3 || digits == 0 {
+        return None;
+    }
+    Some(out << 8 | octet)
+}
+
+/// An address range: `192.0.2.0/24`, `2001:db8::/32`, or a single address.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct Cidr {
+    base: u128,
+    mask: u128,
+}
+
+impl Cidr {
+    /// Parses `ADDR` or `ADDR/LEN`.
+    pub fn parse(s: &str) -> Result<Cidr, String> {
+        let s = s.trim();
+        let (addr, len) = match s.split_once('/') {
+            Some((a, l)) => (a, Some(l)),
+            None => (s, None),
+        };
+        let addr: IpAddr = addr
+            .parse()
+            .map_err(|_| format!("`{s}` is not an IP address or CIDR range"))?;
+        let key = IpKey::from(addr);
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let len: u32 = match len {
+            None => max,
+            Some(l) => l
+                .parse()
+                .ok()
+                .filter(|&l| l <= max)
+                .ok_or_else(|| format!("`{s}`: the prefix length must be 0 to {max}"))?,
+        };
+        // IPv4 lengths count within the mapped 32 low bits.
+        let len128 = if addr.is_ipv4() { 96 + len } else { len };
+        let mask = if len128 == 0 {
+            0
+        } else {
+            u128::MAX << (128 - len128)
+        };
+        Ok(Cidr {
+            base: key.0 & mask,
+            mask,
+        })
+    }
+
+    /// True when the address lies in the range.
+    #[inline]
+    pub fn contains(&self, ip: IpKey) -> bool {
+        ip.0 & self.mask == self.base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spelling_does_not_matter() {
+        assert_eq!(parse_ip(b"2001:db8::1"), parse_ip(b"2001:0db8:0:0:0:0:0:1"));
+        assert_eq!(parse_ip(b"192.0.2.3"), Some(IpKey::v4(0xc000_0203)));
+        assert_eq!(
+            parse_ip(b"192.0.2.3").unwrap().to_addr().to_string(),
+            "192.0.2.3"
+        );
+        assert_eq!(parse_ip(b"::ffff:192.0.2.3"), parse_ip(b"192.0.2.3"));
+        for bad in [
+            &b"-"[..],
+            b"1.2.3",
+            b"1.2.3.256",
+            b"01.2.3.4",
+            b"1..2.3",
+            b"abc",
+            b"1.2.3.4.5",
+            b"::g",
+        ] {
+            assert_eq!(parse_ip(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
+
+    #[test]
+    fn fast_v4_agrees_with_std() {
+        for s in [
+            "0.0.0.0",
+            "255.255.255.255",
+            "10.0.0.1",
+            "1.2.3.04",
+            "256.1.1.1",
+            "1.2.3.",
+            ".1.2.3",
+        ] {
+            let std = s.parse::<Ipv4Addr>().ok().map(u32::from);
+            assert_eq!(parse_v4(s.as_bytes()), std, "{s}");
+        }
+    }
+
+    #[test]
+    fn cidr_ranges() {
+        let c = Cidr::parse("192.0.2.0/24").unwrap();
+        assert!(c.contains(parse_ip(b"192.0.2.200").unwrap()));
+        assert!(!c.contains(parse_ip(b"192.0.3.1").unwrap()));
+        assert!(!c.contains(parse_ip(b"2001:db8::1").unwrap()));
+        let c6 = Cidr::parse("2001:db8::/32").unwrap();
+        assert!(c6.contains(parse_ip(b"2001:db8:ffff::1").unwrap()));
+        assert!(!c6.contains(parse_ip(b"192.0.2.1").unwrap()));
+        let one = Cidr::parse("203.0.113.9").unwrap();
+        assert!(one.contains(parse_ip(b"203.0.113.9").unwrap()));
+        assert!(!one.contains(parse_ip(b"203.0.113.8").unwrap()));
+        assert!(Cidr::parse("0.0.0.0/0")
+            .unwrap()
+            .contains(parse_ip(b"8.8.8.8").unwrap()));
+        assert!(Cidr::parse("1.2.3.4/33").is_err());
+        assert!(Cidr::parse("nonsense").is_err());
+        assert_eq!(parse_ip(b"192.0.2.77").unwrap().network(), "192.0.2.0/24");
+        assert_eq!(
+            parse_ip(b"2001:db8:1:2::5").unwrap().network(),
+            "2001:db8:1::/48"
+        );
+    }
+}

@@ -1,0 +1,30 @@
+//! # s3logdrop
+//!
+//! Turns the S3 server access logs of a public bucket into honest download statistics:
+//! downloads and unique users per week, top objects, and every rejected line with its
+//! reason. The same crate runs natively (the `s3logdrop` CLI) and in Web Workers (wasm).
+//!
+//! The flow goes one way: bytes -> [`line`] -> [`parse`] -> filter ([`settings`], [`bots`])
+//! -> aggregate ([`summary`]) -> [`report`] / [`outputs`] / [`chart`], driven by the
+//! push-style [`session::Session`]. Nothing here depends on anything web.
+#![warn(missing_docs)]
+
+pub mod bots;
+pub mod chart;
+pub mod gen;
+pub mod ip;
+pub mod line;
+pub mod outputs;
+pub mod parse;
+pub mod report;
+pub mod session;
+pub mod settings;
+pub mod summary;
+pub mod text;
+pub mod time;
+
+pub use parse::{Parser, Record, Reject, FIELD_NAMES};
+pub use report::Report;
+pub use session::{NoSink, Session, Sink};
+pub use settings::Settings;
+pub use summary::Summary;

@@ -1,0 +1,229 @@
+//! The output files of DESIGN.md, written through the `csv` crate (RFC 4180, CRLF) with
+//! every text cell made spreadsheet-safe (see [`crate::text::spreadsheet_safe`]).
+
+use crate::ip::IpKey;
+use crate::parse::{Parser, Record, Reject};
+use crate::report::{ObjectRow, WeekRow};
+use crate::session::Sink;
+use crate::summary::Summary;
+use crate::text::{lossy, printable, spreadsheet_safe};
+use crate::time::{day_of, iso_date, rfc3339};
+use sha2::{Digest, Sha256};
+use std::io::{self, Write};
+
+/// How remote IPs appear in the row exports.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Anonymize {
+    /// As in the log.
+    #[default]
+    None,
+    /// SHA-256 of a per-run random salt and the address: the same user has the same
+    /// pseudonym within one export, and the salt is never written anywhere.
+    Hash {
+        /// The per-run salt.
+        salt: [u8; 16],
+    },
+    /// The /24 (IPv4) or /48 (IPv6) network.
+    Network,
+}
+
+impl Anonymize {
+    fn ip(&self, raw: &[u8], key: Option<IpKey>) -> String {
+        match (self, key) {
+            (Anonymize::None, _) | (_, None) => lossy(raw).into_owned(),
+            (Anonymize::Hash { salt }, Some(k)) => {
+                let mut h = Sha256::new();
+                h.update(salt);
+                h.update(k.0.to_be_bytes());
+                let d = h.finalize();
+                d[..16].iter().map(|b| format!("{b:02x}")).collect()
+            }
+            (Anonymize::Network, Some(k)) => k.network(),
+        }
+    }
+}
+
+/// Header of `parsed_output.csv` and `parsed_output_filt.csv` (the lab's columns first).
+pub const ROW_HEADER: [&str; 9] = [
+    "date",
+    "remote_ip",
+    "operation",
+    "status",
+    "bytes",
+    "user_agent",
+    "object_size",
+    "time",
+    "key",
+];
+
+/// A CSV writer with the project's dialect: RFC 4180 quoting, CRLF line ends.
+pub fn csv_writer<W: Write>(w: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(w)
+}
+
+fn num(v: Option<u64>) -> String {
+    v.map_or(String::new(), |n| n.to_string())
+}
+
+fn text(v: Option<&[u8]>) -> String {
+    v.map_or(String::new(), |b| spreadsheet_safe(&lossy(b)).into_owned())
+}
+
+/// Writes one download row.
+pub fn write_row<W: Write>(
+    w: &mut csv::Writer<W>,
+    rec: &Record<'_>,
+    anon: &Anonymize,
+) -> io::Result<()> {
+    let ip = spreadsheet_safe(&anon.ip(rec.head[crate::parse::f::REMOTE_IP], rec.remote_ip))
+        .into_owned();
+    w.write_record([
+        iso_date(day_of(rec.time)),
+        ip,
+        spreadsheet_safe(&lossy(rec.operation())).into_owned(),
+        rec.http_status.map_or(String::new(), |s| s.to_string()),
+        num(rec.bytes_sent),
+        text(rec.user_agent()),
+        num(rec.object_size),
+        rfc3339(rec.time),
+        text(rec.key()),
+    ])
+    .map_err(io::Error::other)
+}
+
+/// Streams `parsed_output.csv` and `rejected_lines.txt` while the session runs.
+pub struct FileSink<P: Write, R: Write> {
+    rows: csv::Writer<P>,
+    rejected: R,
+    anon: Anonymize,
+    /// The first write error; writing stops after it.
+    pub error: Option<io::Error>,
+}
+
+impl<P: Write, R: Write> FileSink<P, R> {
+    /// Writes both headers.
+    pub fn new(parsed_output: P, mut rejected_lines: R, anon: Anonymize) -> io::Result<Self> {
+        let mut rows = csv_writer(parsed_output);
+        rows.write_record(ROW_HEADER).map_err(io::Error::other)?;
+        rejected_lines.write_all(REJECTED_HEADER.as_bytes())?;
+        Ok(FileSink {
+            rows,
+            rejected: rejected_lines,
+            anon,
+            error: None,
+        })
+    }
+
+    /// Flushes both files.
+    pub fn flush(&mut self) -> io::Result<()> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.rows.flush()?;
+        self.rejected.flush()
+    }
+}
+
+/// First line of `rejected_lines.txt`.
+pub const REJECTED_HEADER: &str = "reason\tfile\tline_number\tline\n";
+
+/// One line of `rejected_lines.txt`: tab-separated, the text made printable.
+pub fn rejected_line(reason: Reject, file: &str, line_no: u64, text: &[u8]) -> String {
+    format!(
+        "{}\t{}\t{}\t{}\n",
+        reason.name(),
+        printable(file.as_bytes()),
+        line_no,
+        printable(text)
+    )
+}
+
+impl<P: Write, R: Write> Sink for FileSink<P, R> {
+    fn candidate(&mut self, rec: &Record<'_>, _file: &str, _line_no: u64) {
+        if self.error.is_none() {
+            if let Err(e) = write_row(&mut self.rows, rec, &self.anon) {
+                self.error = Some(e);
+            }
+        }
+    }
+
+    fn rejected(&mut self, reason: Reject, file: &str, line_no: u64, text: &[u8]) {
+        if self.error.is_none() {
+            if let Err(e) = self
+                .rejected
+                .write_all(rejected_line(reason, file, line_no, text).as_bytes())
+            {
+                self.error = Some(e);
+            }
+        }
+    }
+}
+
+/// `parsed_output_filt.csv`: each user's first counted download, earliest first.
+pub fn write_filtered<W: Write>(w: W, s: &Summary, anon: &Anonymize) -> io::Result<()> {
+    let mut firsts: Vec<_> = s.users.values().collect();
+    firsts.sort_by(|a, b| (a.time, &a.line).cmp(&(b.time, &b.line)));
+    let mut out = csv_writer(w);
+    out.write_record(ROW_HEADER).map_err(io::Error::other)?;
+    let mut parser = Parser::new();
+    for f in firsts {
+        let rec = parser.parse(f.line.as_bytes()).map_err(|r| {
+            io::Error::other(format!("a stored line no longer parses ({})", r.name()))
+        })?;
+        write_row(&mut out, &rec, anon)?;
+    }
+    out.flush()
+}
+
+/// `downloads_per_week.csv`.
+pub fn write_weeks<W: Write>(w: W, weeks: &[WeekRow]) -> io::Result<()> {
+    let mut out = csv_writer(w);
+    out.write_record([
+        "week_start",
+        "week_end",
+        "downloads",
+        "new_unique_users",
+        "active_unique_users",
+        "bytes_sent",
+    ])
+    .map_err(io::Error::other)?;
+    for r in weeks {
+        out.write_record([
+            r.week_start.clone(),
+            r.week_end.clone(),
+            r.downloads.to_string(),
+            r.new_unique_users.to_string(),
+            r.active_unique_users.to_string(),
+            r.bytes_sent.to_string(),
+        ])
+        .map_err(io::Error::other)?;
+    }
+    out.flush()
+}
+
+/// `top_objects.csv` (first column `key`) or `top_prefixes.csv` (first column `prefix`).
+pub fn write_objects<W: Write>(w: W, first_column: &str, rows: &[ObjectRow]) -> io::Result<()> {
+    let mut out = csv_writer(w);
+    let decoded = format!("{first_column}_decoded");
+    out.write_record([
+        first_column,
+        decoded.as_str(),
+        "downloads",
+        "unique_users",
+        "bytes_sent",
+    ])
+    .map_err(io::Error::other)?;
+    for r in rows {
+        out.write_record([
+            spreadsheet_safe(&r.key).into_owned(),
+            spreadsheet_safe(&r.key_decoded).into_owned(),
+            r.downloads.to_string(),
+            r.unique_users.to_string(),
+            r.bytes_sent.to_string(),
+        ])
+        .map_err(io::Error::other)?;
+    }
+    out.flush()
+}

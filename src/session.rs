@@ -1,0 +1,357 @@
+//! The push-style session that the CLI, the workers, the tests and the benchmarks all
+//! drive: `begin_file(name)`, `push(chunk)` any number of times with chunks of any size,
+//! `end_file()`, and finally `finish()`.
+//!
+//! bytes -> (gzip inflate, detected by magic bytes) -> content sniff -> lines -> parse ->
+//! filter -> aggregate, with an optional [`Sink`] that receives the per-row exports.
+
+use crate::line::{LineBuffer, LineEvent};
+use crate::parse::{is_blank, Parser, Record, Reject};
+use crate::settings::{Compiled, Settings};
+use crate::summary::{FileNote, Summary};
+use std::io::Write;
+
+/// Receives what is exported row by row (so that no export is held in memory).
+/// Every method has an empty default, which the compiler removes for sinks that do not
+/// use it.
+pub trait Sink {
+    /// Any parsed line (`s3logdrop parse`).
+    fn parsed(&mut self, _rec: &Record<'_>, _file: &str, _line_no: u64) {}
+    /// A blank line.
+    fn blank(&mut self, _file: &str, _line_no: u64) {}
+    /// A download by operation and status, before any other filter (`parsed_output.csv`).
+    fn candidate(&mut self, _rec: &Record<'_>, _file: &str, _line_no: u64) {}
+    /// A rejected line (`rejected_lines.txt`).
+    fn rejected(&mut self, _reason: Reject, _file: &str, _line_no: u64, _text: &[u8]) {}
+}
+
+/// A sink that keeps nothing.
+#[derive(Default, Debug, Clone, Copy)]
+pub struct NoSink;
+impl Sink for NoSink {}
+
+/// How many bytes of content are looked at before deciding that a file is binary.
+const SNIFF_BYTES: usize = 1024;
+
+enum Decoder {
+    /// The first bytes of the file, until there are enough to recognise gzip or zip.
+    Magic(Vec<u8>),
+    Plain,
+    Gzip(Box<flate2::write::MultiGzDecoder<Vec<u8>>>),
+    /// The rest of the file is ignored (zip, binary, corrupt gzip).
+    Refused,
+}
+
+struct FileState {
+    name: String,
+    decoder: Decoder,
+    /// Content bytes held until the binary check has seen enough.
+    sniff: Option<Vec<u8>>,
+    line_no: u64,
+    inflated: u64,
+    parsed: u64,
+    rejected: u64,
+    first_reject: Option<Reject>,
+    raw_bytes: u64,
+}
+
+/// Parses, filters and aggregates the files pushed into it.
+pub struct Session<S: Sink = NoSink> {
+    compiled: Compiled,
+    parser: Parser,
+    lines: LineBuffer,
+    summary: Summary,
+    sink: S,
+    file: Option<FileState>,
+}
+
+impl Session<NoSink> {
+    /// A session with no row exports.
+    pub fn new(settings: &Settings) -> Result<Session<NoSink>, String> {
+        Session::with_sink(settings, NoSink)
+    }
+}
+
+impl<S: Sink> Session<S> {
+    /// A session that hands rows to `sink`.
+    pub fn with_sink(settings: &Settings, sink: S) -> Result<Session<S>, String> {
+        let compiled = Compiled::new(settings)?;
+        let max_line = usize::try_from(settings.max_line_bytes).unwrap_or(usize::MAX);
+        Ok(Session {
+            compiled,
+            parser: Parser::new(),
+            lines: LineBuffer::new(max_line),
+            summary: Summary::default(),
+            sink,
+            file: None,
+        })
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.compiled.settings
+    }
+
+    /// The summary so far (for progress reports).
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// Starts a file; ends the previous one if it was not ended.
+    pub fn begin_file(&mut self, name: &str) {
+        if self.file.is_some() {
+            self.end_file();
+        }
+        self.summary.files += 1;
+        self.file = Some(FileState {
+            name: name.to_string(),
+            decoder: Decoder::Magic(Vec::new()),
+            sniff: Some(Vec::new()),
+            line_no: 0,
+            inflated: 0,
+            parsed: 0,
+            rejected: 0,
+            first_reject: None,
+            raw_bytes: 0,
+        });
+    }
+
+    /// Feeds the next bytes of the current file, as stored (plain or gzip).
+    pub fn push(&mut self, chunk: &[u8]) {
+        if self.file.is_none() {
+            self.begin_file("(input)");
+        }
+        self.summary.bytes += chunk.len() as u64;
+        let f = self.file.as_mut().expect("a file is open");
+        f.raw_bytes += chunk.len() as u64;
+        match &mut f.decoder {
+            Decoder::Magic(head) => {
+                head.extend_from_slice(chunk);
+                if head.len() >= 4 {
+                    let head = std::mem::take(head);
+                    self.decide(&head);
+                }
+            }
+            Decoder::Plain => self.content(chunk),
+            Decoder::Gzip(_) => self.inflate(chunk),
+            Decoder::Refused => {}
+        }
+    }
+
+    /// Ends the current file: flushes its last line and notes what went wrong with it.
+    pub fn end_file(&mut self) {
+        let Some(f) = self.file.as_mut() else { return };
+        if let Decoder::Magic(head) = &mut f.decoder {
+            let head = std::mem::take(head);
+            self.decide(&head);
+        }
+        let f = self.file.as_mut().expect("a file is open");
+        if let Decoder::Gzip(gz) = &mut f.decoder {
+            let result = gz.try_finish();
+            let out = std::mem::take(gz.get_mut());
+            self.content(&out);
+            if result.is_err() {
+                self.note("gzip_truncated", "the gzip file ends before its compressed data does (cut short while copying?); the lines before the cut were analysed");
+            }
+        }
+        // Content shorter than the sniff window is checked now.
+        if self.file.as_ref().is_some_and(|f| f.sniff.is_some()) {
+            self.release_sniff();
+        }
+        let mut lines = std::mem::take(&mut self.lines);
+        lines.finish(|e| self.line(e));
+        self.lines = lines;
+        let f = self.file.take().expect("a file is open");
+        if f.raw_bytes == 0 {
+            self.note_for(&f.name, "empty", "the file is empty");
+        } else if f.parsed == 0 && f.rejected > 0 {
+            let why = f.first_reject.map_or("", Reject::explain);
+            self.note_for(
+                &f.name,
+                "no_log_lines",
+                &format!("no line of this file is an S3 access log line ({} rejected; first reason: {why})", f.rejected),
+            );
+        }
+    }
+
+    /// Ends the input and returns the summary and the sink.
+    pub fn finish(mut self) -> (Summary, S) {
+        self.end_file();
+        self.summary.normalize();
+        (self.summary, self.sink)
+    }
+
+    fn note(&mut self, kind: &str, message: &str) {
+        let name = self.file.as_ref().map_or(String::new(), |f| f.name.clone());
+        self.note_for(&name, kind, message);
+    }
+
+    fn note_for(&mut self, file: &str, kind: &str, message: &str) {
+        self.summary.file_notes.push(FileNote {
+            file: file.to_string(),
+            kind: kind.to_string(),
+            message: message.to_string(),
+        });
+    }
+
+    fn refuse(&mut self, kind: &str, message: &str) {
+        self.note(kind, message);
+        if let Some(f) = self.file.as_mut() {
+            f.decoder = Decoder::Refused;
+            f.sniff = None;
+        }
+    }
+
+    /// Picks the decoder from the first bytes of the file.
+    fn decide(&mut self, head: &[u8]) {
+        let f = self.file.as_mut().expect("a file is open");
+        if head.starts_with(&[0x1f, 0x8b]) {
+            f.decoder = Decoder::Gzip(Box::new(flate2::write::MultiGzDecoder::new(Vec::new())));
+            self.inflate(head);
+        } else if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+            self.refuse(
+                "zip",
+                "this is a zip archive: please unzip it first and drop the folder",
+            );
+        } else {
+            f.decoder = Decoder::Plain;
+            self.content(head);
+        }
+    }
+
+    fn inflate(&mut self, chunk: &[u8]) {
+        // Feed in slices so that one chunk cannot inflate into an unbounded buffer.
+        for piece in chunk.chunks(16 * 1024) {
+            let f = self.file.as_mut().expect("a file is open");
+            let Decoder::Gzip(gz) = &mut f.decoder else {
+                return;
+            };
+            let result = gz.write_all(piece);
+            let out = std::mem::take(gz.get_mut());
+            if !self.inflated_content(&out) {
+                return;
+            }
+            if let Err(e) = result {
+                self.refuse(
+                    "gzip_corrupt",
+                    &format!(
+                        "the gzip data is corrupt ({e}); the lines before the damage were analysed"
+                    ),
+                );
+                return;
+            }
+        }
+    }
+
+    /// Passes inflated bytes on, enforcing the inflate limit; false once the file is refused.
+    fn inflated_content(&mut self, bytes: &[u8]) -> bool {
+        let limit = self.compiled.settings.max_inflated_bytes;
+        let f = self.file.as_mut().expect("a file is open");
+        let room = limit.saturating_sub(f.inflated);
+        f.inflated += bytes.len() as u64;
+        if (bytes.len() as u64) > room {
+            self.content(&bytes[..room as usize]);
+            self.refuse(
+                "gzip_limit",
+                &format!("the file inflates to more than {limit} bytes (the inflate limit, a guard against gzip bombs); the first {limit} bytes were analysed"),
+            );
+            return false;
+        }
+        self.content(bytes);
+        true
+    }
+
+    /// Decoded content: held for the binary check, then split into lines.
+    fn content(&mut self, bytes: &[u8]) {
+        let f = self.file.as_mut().expect("a file is open");
+        if let Some(buf) = f.sniff.as_mut() {
+            buf.extend_from_slice(bytes);
+            if buf.len() >= SNIFF_BYTES {
+                self.release_sniff();
+            }
+            return;
+        }
+        let mut lines = std::mem::take(&mut self.lines);
+        lines.push(bytes, |e| self.line(e));
+        self.lines = lines;
+    }
+
+    fn release_sniff(&mut self) {
+        let f = self.file.as_mut().expect("a file is open");
+        let Some(buf) = f.sniff.take() else { return };
+        let window = &buf[..buf.len().min(SNIFF_BYTES)];
+        if looks_binary(window) {
+            self.refuse(
+                "binary",
+                "this is a binary file, not a text log (an image, an archive or a program?)",
+            );
+            return;
+        }
+        let mut lines = std::mem::take(&mut self.lines);
+        lines.push(&buf, |e| self.line(e));
+        self.lines = lines;
+    }
+
+    #[inline]
+    fn line(&mut self, e: LineEvent<'_>) {
+        let f = self.file.as_mut().expect("a file is open");
+        f.line_no += 1;
+        let line_no = f.line_no;
+        self.summary.lines += 1;
+        let (line, result) = match e {
+            LineEvent::TooLong { prefix, .. } => (prefix, Err(Reject::LineTooLong)),
+            LineEvent::Line(l) => {
+                if is_blank(l) {
+                    self.summary.blank += 1;
+                    self.sink.blank(&f.name, line_no);
+                    return;
+                }
+                (l, self.parser.parse(l))
+            }
+        };
+        match result {
+            Ok(rec) => {
+                f.parsed += 1;
+                self.summary.parsed += 1;
+                self.sink.parsed(&rec, &f.name, line_no);
+                if rec.ambiguous_user_agent {
+                    self.summary.ambiguous_user_agent += 1;
+                }
+                if self.compiled.is_candidate(rec.operation(), rec.http_status) {
+                    self.sink.candidate(&rec, &f.name, line_no);
+                    let removal = self.compiled.removal(&rec);
+                    let segments = self.compiled.settings.prefix_segments;
+                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    self.summary.candidate(&rec, line, removal, segments);
+                }
+            }
+            Err(reason) => {
+                f.rejected += 1;
+                f.first_reject.get_or_insert(reason);
+                self.sink.rejected(reason, &f.name, line_no, line);
+                let k = self.compiled.settings.reject_samples;
+                self.summary.reject(reason, &f.name, line_no, line, k);
+            }
+        }
+    }
+}
+
+/// A NUL byte, or mostly control characters, in the first bytes: not a text log.
+fn looks_binary(b: &[u8]) -> bool {
+    if b.contains(&0) {
+        return true;
+    }
+    let control = b
+        .iter()
+        .filter(|&&c| c < 0x20 && !matches!(c, b'\n' | b'\r' | b'\t' | 0x0c))
+        .count();
+    control * 10 > b.len()
+}
+
+/// Analyses one in-memory input as a single file, in one chunk (convenience for tests).
+pub fn analyze_bytes(settings: &Settings, name: &str, bytes: &[u8]) -> Result<Summary, String> {
+    let mut s = Session::new(settings)?;
+    s.begin_file(name);
+    s.push(bytes);
+    Ok(s.finish().0)
+}
