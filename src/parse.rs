@@ -70,7 +70,8 @@ pub mod f {
 pub enum Reject {
     /// Does not have the shape of an S3 access log line (no `[time]` as third field).
     NotALogLine,
-    /// Fields are missing: the line stops before the user agent, or starts at the time.
+    /// Fields are missing: the line has a `[time]` but stops before the user agent, or
+    /// starts at the time.
     Truncated,
     /// The `[time]` field is not `DD/Mon/YYYY:HH:MM:SS +ZZZZ` or names an impossible date.
     BadTime,
@@ -115,7 +116,7 @@ impl Reject {
             Reject::NotALogLine => {
                 "does not look like an S3 access log line (no [time] as third field)"
             }
-            Reject::Truncated => "fields are missing: the line is cut short",
+            Reject::Truncated => "fields are missing: the line has a [time] but is cut short",
             Reject::BadTime => "the [time] field is not a valid date and time",
             Reject::BadRemoteIp => "the remote IP is not an IP address",
             Reject::BadRequestUri => {
@@ -331,20 +332,18 @@ impl Parser {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let mut head: [&[u8]; 17] = [DASH; 17];
 
-        let (owner, p) = token(line, 0).ok_or(Reject::Truncated)?;
-        if owner.first() == Some(&b'[') {
+        // Before the `[time]` is found, nothing says this was ever a log line.
+        let (owner, p) = token(line, 0).ok_or(Reject::NotALogLine)?;
+        if line.first() == Some(&b'[') && line.get(27) == Some(&b']') {
             // The leading fields were cut off: the line starts at the time.
             return Err(Reject::Truncated);
         }
-        let (bucket, p) = token(line, p).ok_or(Reject::Truncated)?;
+        let (bucket, p) = token(line, p).ok_or(Reject::NotALogLine)?;
         head[f::BUCKET_OWNER] = owner;
         head[f::BUCKET] = bucket;
 
         let p = skip_spaces(line, p);
-        if p >= line.len() {
-            return Err(Reject::Truncated);
-        }
-        if line[p] != b'[' {
+        if p >= line.len() || line[p] != b'[' {
             return Err(Reject::NotALogLine);
         }
         let close = memchr(b']', &line[p..]).ok_or(Reject::BadTime)? + p;
@@ -546,7 +545,8 @@ mod tests {
         let mut p = Parser::new();
         let cut = &AWS[..AWS.len() - 300];
         assert_eq!(p.parse(cut).unwrap_err(), Reject::Truncated);
-        assert_eq!(p.parse(b"a,b,c\n").unwrap_err(), Reject::Truncated);
+        assert_eq!(p.parse(b"a,b,c").unwrap_err(), Reject::NotALogLine);
+        assert_eq!(p.parse(b"{").unwrap_err(), Reject::NotALogLine);
         assert_eq!(
             p.parse(b"date,remote_ip,operation status x y").unwrap_err(),
             Reject::NotALogLine

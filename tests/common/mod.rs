@@ -1,0 +1,124 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use s3logdrop::parse::{Record, Reject, FIELD_NAMES};
+use s3logdrop::session::{Session, Sink};
+use s3logdrop::settings::Settings;
+use s3logdrop::summary::Summary;
+use std::path::{Path, PathBuf};
+
+/// What happened to one line, with owned field values (None for `-`).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Outcome {
+    Parsed {
+        fields: Vec<Option<String>>,
+        time: i64,
+        status: Option<u16>,
+        bytes_sent: Option<u64>,
+        object_size: Option<u64>,
+        total_time: Option<u64>,
+        turn_around_time: Option<u64>,
+    },
+    Rejected(Reject),
+    Blank,
+}
+
+/// Records every line outcome, keyed by (file, line).
+#[derive(Default)]
+pub struct Recorder {
+    pub lines: Vec<(String, u64, Outcome)>,
+    pub candidates: Vec<(String, u64)>,
+}
+
+impl Sink for Recorder {
+    fn parsed(&mut self, rec: &Record<'_>, file: &str, line_no: u64) {
+        let fields = (0..FIELD_NAMES.len())
+            .map(|i| {
+                rec.field(i)
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+            })
+            .collect();
+        self.lines.push((
+            file.to_string(),
+            line_no,
+            Outcome::Parsed {
+                fields,
+                time: rec.time,
+                status: rec.http_status,
+                bytes_sent: rec.bytes_sent,
+                object_size: rec.object_size,
+                total_time: rec.total_time,
+                turn_around_time: rec.turn_around_time,
+            },
+        ));
+    }
+    fn blank(&mut self, file: &str, line_no: u64) {
+        self.lines.push((file.to_string(), line_no, Outcome::Blank));
+    }
+    fn candidate(&mut self, _rec: &Record<'_>, file: &str, line_no: u64) {
+        self.candidates.push((file.to_string(), line_no));
+    }
+    fn rejected(&mut self, reason: Reject, file: &str, line_no: u64, _text: &[u8]) {
+        self.lines
+            .push((file.to_string(), line_no, Outcome::Rejected(reason)));
+    }
+}
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The corpus log files, sorted.
+pub fn corpus_logs() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("fixtures/corpus"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "log"))
+        .collect();
+    v.sort();
+    assert_eq!(v.len(), 14, "the corpus has 14 log files");
+    v
+}
+
+pub fn name(p: &Path) -> String {
+    p.file_name().unwrap().to_string_lossy().into_owned()
+}
+
+/// Runs files through one session, each split into chunks of `chunk` bytes.
+pub fn run_files(
+    settings: &Settings,
+    files: &[(String, Vec<u8>)],
+    chunk: usize,
+) -> (Summary, Recorder) {
+    let mut s = Session::with_sink(settings, Recorder::default()).unwrap();
+    for (name, bytes) in files {
+        s.begin_file(name);
+        for c in bytes.chunks(chunk.max(1)) {
+            s.push(c);
+        }
+        if bytes.is_empty() {
+            s.push(&[]);
+        }
+        s.end_file();
+    }
+    s.finish()
+}
+
+/// Runs one file fed as `bytes[..split]` then `bytes[split..]`.
+pub fn run_split(
+    settings: &Settings,
+    name: &str,
+    bytes: &[u8],
+    split: usize,
+) -> (Summary, Recorder) {
+    let mut s = Session::with_sink(settings, Recorder::default()).unwrap();
+    s.begin_file(name);
+    s.push(&bytes[..split]);
+    s.push(&bytes[split..]);
+    s.end_file();
+    s.finish()
+}
+
+pub fn read(p: &Path) -> Vec<u8> {
+    std::fs::read(p).unwrap()
+}

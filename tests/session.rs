@@ -1,0 +1,261 @@
+//! The session: results never depend on how the bytes arrive (every split point, 1-byte
+//! chunks), on file order, or on how the input is divided between sessions (merge); bad
+//! input gets a clear note and loses nothing else.
+
+mod common;
+use common::*;
+use s3logdrop::gen::{GenConfig, Generator};
+use s3logdrop::parse::Reject;
+use s3logdrop::report::{weeks, Report};
+use s3logdrop::settings::Settings;
+use s3logdrop::summary::Summary;
+use std::io::Write;
+
+fn own(name: &str) -> Vec<u8> {
+    read(&root().join("fixtures/own").join(name))
+}
+
+fn all_fixtures() -> Vec<(String, Vec<u8>)> {
+    let mut v: Vec<(String, Vec<u8>)> = corpus_logs().iter().map(|p| (name(p), read(p))).collect();
+    for n in [
+        "edge_cases.log",
+        "edge_cases.multi.gz",
+        "image.png",
+        "empty.log",
+        "not_a_log.csv",
+    ] {
+        v.push((n.to_string(), own(n)));
+    }
+    v
+}
+
+#[test]
+fn every_split_point_and_one_byte_chunks_give_the_same_result() {
+    let settings = Settings::default();
+    for (name, bytes) in all_fixtures() {
+        let (want_sum, want_rec) =
+            run_files(&settings, &[(name.clone(), bytes.clone())], usize::MAX);
+        for split in 0..=bytes.len() {
+            let (sum, rec) = run_split(&settings, &name, &bytes, split);
+            assert_eq!(rec.lines, want_rec.lines, "{name} split at {split}");
+            assert_eq!(sum, want_sum, "{name} split at {split}");
+        }
+        let (sum, rec) = run_files(&settings, &[(name.clone(), bytes.clone())], 1);
+        assert_eq!(rec.lines, want_rec.lines, "{name} in 1-byte chunks");
+        assert_eq!(sum, want_sum, "{name} in 1-byte chunks");
+    }
+}
+
+#[test]
+fn edge_cases_fixture() {
+    let (s, rec) = run_files(
+        &Settings::default(),
+        &[("edge_cases.log".into(), own("edge_cases.log"))],
+        1 << 16,
+    );
+    assert_eq!((s.lines, s.parsed, s.rejected, s.blank), (17, 13, 2, 2));
+    assert_eq!(s.rejects[&Reject::BadTime].count, 1);
+    assert_eq!(s.rejects[&Reject::BadRemoteIp].count, 1);
+    // Candidates: lines 1-9 and 15 (REST.GET.OBJECT 200); the 206 and 304 are not.
+    assert_eq!(
+        rec.candidates.iter().map(|c| c.1).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5, 6, 7, 8, 9, 15]
+    );
+    // Googlebot is the only bot; boto3 counts.
+    assert_eq!(s.removed.bot, 1);
+    assert_eq!(s.downloads, 9);
+    // 2001:db8::1 written two ways is one user.
+    assert_eq!(s.users.len(), 8);
+    let w = weeks(&s);
+    // The +0200 Monday 01:30 line is Sunday 23:30 UTC: it belongs to the week of Feb 5.
+    assert_eq!(w[0].week_start, "2024-02-05");
+    assert_eq!(w[0].week_end, "2024-02-11");
+    assert_eq!(
+        (
+            w[0].downloads,
+            w[0].new_unique_users,
+            w[0].active_unique_users
+        ),
+        (5, 4, 4)
+    );
+    assert_eq!(w[1].week_start, "2024-02-12");
+    assert_eq!((w[1].downloads, w[1].new_unique_users), (4, 4));
+    // 206 included: one more candidate and one more download.
+    let mut with206 = Settings::default();
+    with206.include_206 = true;
+    let (s2, _) = run_files(&with206, &[("e".into(), own("edge_cases.log"))], 1 << 16);
+    assert_eq!(s2.downloads, 10);
+    // The lab's rule drops the boto3 user too.
+    let mut lab = Settings::default();
+    lab.bots = s3logdrop::bots::BotRule::Lab;
+    let (s3, _) = run_files(&lab, &[("e".into(), own("edge_cases.log"))], 1 << 16);
+    assert_eq!(s3.removed.bot, 2);
+    // Excluding 192.0.2.0/28 and an IPv6 range.
+    let mut ex = Settings::default();
+    ex.exclude_ips = vec!["192.0.2.0/28".into(), "2001:db8::/32".into()];
+    let (s4, _) = run_files(&ex, &[("e".into(), own("edge_cases.log"))], 1 << 16);
+    assert_eq!(s4.removed.excluded_ip, 8);
+    assert_eq!(s4.downloads, 1);
+}
+
+#[test]
+fn gzip_multi_member_equals_plain() {
+    let (plain, _) = run_files(
+        &Settings::default(),
+        &[("x".into(), own("edge_cases.log"))],
+        1 << 16,
+    );
+    let (gz, _) = run_files(
+        &Settings::default(),
+        &[("x".into(), own("edge_cases.multi.gz"))],
+        7,
+    );
+    assert_eq!(gz.lines, plain.lines);
+    assert_eq!(gz.downloads, plain.downloads);
+    assert_eq!(weeks(&gz), weeks(&plain));
+    assert!(gz.file_notes.is_empty(), "{:?}", gz.file_notes);
+}
+
+#[test]
+fn bad_input_is_explained_and_loses_nothing_else() {
+    let good = own("edge_cases.log");
+    let gz = own("edge_cases.multi.gz");
+    let truncated_gz = gz[..gz.len() - 30].to_vec();
+    let mut long = good.clone();
+    long.extend(std::iter::repeat_n(b'x', 2 << 20));
+    long.extend_from_slice(b"\n");
+    long.extend_from_slice(&good);
+    let mut zip = b"PK\x03\x04".to_vec();
+    zip.extend_from_slice(&[0u8; 100]);
+    let inputs = vec![
+        ("a_good.log".to_string(), good.clone()),
+        ("b_image.png".to_string(), own("image.png")),
+        ("c_empty.log".to_string(), Vec::new()),
+        ("d_not_a_log.csv".to_string(), own("not_a_log.csv")),
+        ("e_truncated.gz".to_string(), truncated_gz),
+        ("f_long_line.log".to_string(), long),
+        ("g_archive.zip".to_string(), zip),
+    ];
+    let (s, _) = run_files(&Settings::default(), &inputs, 4096);
+    let notes: Vec<(&str, &str)> = s
+        .file_notes
+        .iter()
+        .map(|n| (n.file.as_str(), n.kind.as_str()))
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            ("b_image.png", "binary"),
+            ("c_empty.log", "empty"),
+            ("d_not_a_log.csv", "no_log_lines"),
+            ("e_truncated.gz", "gzip_truncated"),
+            ("g_archive.zip", "zip"),
+        ]
+    );
+    // The good file and the long-line file are analysed in full: 3 copies of edge_cases
+    // minus what the truncated gzip lost.
+    let (one, _) = run_files(&Settings::default(), &[("x".into(), good)], 4096);
+    assert!(
+        s.downloads >= 3 * one.downloads,
+        "{} < 3 x {}",
+        s.downloads,
+        one.downloads
+    );
+    assert_eq!(s.rejects[&Reject::LineTooLong].count, 1);
+    let sample = &s.rejects[&Reject::LineTooLong].samples[0];
+    assert_eq!((sample.file.as_str(), sample.line), ("f_long_line.log", 18));
+    assert!(sample.text.len() <= 512);
+}
+
+#[test]
+fn gzip_bomb_stops_at_the_limit() {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let zeros = vec![b'\n'; 1 << 20];
+    for _ in 0..64 {
+        enc.write_all(&zeros).unwrap();
+    }
+    let bomb = enc.finish().unwrap();
+    let mut settings = Settings::default();
+    settings.max_inflated_bytes = 8 << 20;
+    let (s, _) = run_files(&settings, &[("bomb.gz".into(), bomb)], 1 << 16);
+    assert_eq!(s.file_notes.len(), 1);
+    assert_eq!(s.file_notes[0].kind, "gzip_limit");
+    assert_eq!(s.blank, 8 << 20);
+}
+
+fn generated_files(seed: u64, n: usize, lines_each: usize) -> Vec<(String, Vec<u8>)> {
+    let mut g = Generator::new(GenConfig {
+        seed,
+        nasty_per_mille: 30,
+        clients: 300,
+        objects: 200,
+        ..GenConfig::default()
+    });
+    (0..n)
+        .map(|i| {
+            let mut buf = Vec::new();
+            for _ in 0..lines_each {
+                g.write_line(&mut buf);
+            }
+            (format!("logs/{:04}", i), buf)
+        })
+        .collect()
+}
+
+fn merged(settings: &Settings, parts: &[Vec<(String, Vec<u8>)>]) -> Summary {
+    let mut total = Summary::default();
+    for p in parts {
+        let (s, _) = run_files(settings, p, 1 << 12);
+        total.merge(s, settings.reject_samples);
+    }
+    total
+}
+
+#[test]
+fn generator_truth_is_what_the_engine_finds() {
+    let mut g = Generator::new(GenConfig {
+        seed: 7,
+        nasty_per_mille: 50,
+        ..GenConfig::default()
+    });
+    let mut buf = Vec::new();
+    g.fill(&mut buf, 3 << 20);
+    let (s, _) = run_files(&Settings::default(), &[("g".into(), buf)], 1 << 16);
+    let t = &g.truth;
+    assert_eq!(
+        (s.lines, s.blank, s.rejected),
+        (t.lines, t.blank, t.rejected)
+    );
+    assert_eq!(s.downloads, t.downloads);
+    assert!(s.downloads > 1000 && s.rejected > 100);
+}
+
+mod merge_property {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        #[test]
+        fn any_partition_and_order_gives_the_same_summary(seed in 0u64..1000, cuts in proptest::collection::vec(0usize..12, 0..4), rotate in 0usize..12) {
+            let settings = Settings::default();
+            let files = generated_files(seed, 12, 40);
+            let (mut whole, _) = run_files(&settings, &files, 1 << 20);
+            whole.normalize();
+            // Deal the files, in another order, into parts cut at `cuts`.
+            let mut order = files.clone();
+            order.rotate_left(rotate);
+            let mut cuts = cuts.clone();
+            cuts.sort();
+            let mut parts = Vec::new();
+            let mut prev = 0;
+            for c in cuts.into_iter().chain([order.len()]) {
+                parts.push(order[prev..c.max(prev)].to_vec());
+                prev = c.max(prev);
+            }
+            let m = merged(&settings, &parts);
+            prop_assert_eq!(&m, &whole);
+            prop_assert_eq!(Report::new(&m), Report::new(&whole));
+        }
+    }
+}
