@@ -1,1 +1,236 @@
-fn main() {}
+//! Throughput on generated logs: the newline-count floor (memchr over the same bytes),
+//! parse-only, and the full analysis, in MB/s on one core. Every timed run asserts the
+//! counts it computed against what the generator knows it wrote.
+//!
+//! `cargo bench --bench throughput` (size: S3LOGDROP_BENCH_MB, default 1024; runs:
+//! S3LOGDROP_BENCH_RUNS, default 3, the best is reported).
+
+use s3logdrop::gen::{GenConfig, Generator, Truth};
+use s3logdrop::line::{LineBuffer, LineEvent};
+use s3logdrop::parse::{is_blank, Parser};
+use s3logdrop::session::Session;
+use s3logdrop::settings::Settings;
+use std::hint::black_box;
+use std::time::Instant;
+
+const CHUNK: usize = 256 * 1024;
+
+fn env(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn best<T>(runs: usize, mut f: impl FnMut() -> T, check: impl Fn(&T)) -> f64 {
+    let mut best = f64::INFINITY;
+    for _ in 0..runs {
+        let t = Instant::now();
+        let out = black_box(f());
+        let secs = t.elapsed().as_secs_f64();
+        check(&out);
+        best = best.min(secs);
+    }
+    best
+}
+
+fn newline_floor(data: &[u8]) -> u64 {
+    let mut n = 0u64;
+    for c in data.chunks(CHUNK) {
+        n += memchr::memchr_iter(b'\n', c).count() as u64;
+    }
+    n
+}
+
+fn parse_only(data: &[u8]) -> (u64, u64, u64) {
+    let mut lines = LineBuffer::default();
+    let mut parser = Parser::new();
+    let mut out = (0, 0, 0);
+    let mut on = |e: LineEvent<'_>| count(&mut parser, e, &mut out);
+    for c in data.chunks(CHUNK) {
+        lines.push(c, &mut on);
+    }
+    lines.finish(&mut on);
+    out
+}
+
+fn full(data: &[u8]) -> s3logdrop::Summary {
+    let mut s = Session::new(&Settings::default()).unwrap();
+    s.begin_file("bench.log");
+    for c in data.chunks(CHUNK) {
+        s.push(c);
+    }
+    s.finish().0
+}
+
+/// Reads the file in CHUNK-sized reads, as the CLI does, handing each chunk to `f`.
+fn read_chunks(path: &std::path::Path, mut f: impl FnMut(&[u8])) {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path).unwrap();
+    let mut buf = vec![0u8; CHUNK];
+    loop {
+        let n = file.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        f(&buf[..n]);
+    }
+}
+
+fn main() {
+    // `cargo test --benches` runs this without --bench: keep that quick.
+    let quick = !std::env::args().any(|a| a == "--bench");
+    let mb = if quick {
+        8
+    } else {
+        env("S3LOGDROP_BENCH_MB", 1024)
+    };
+    let runs = if quick {
+        1
+    } else {
+        env("S3LOGDROP_BENCH_RUNS", 3)
+    };
+    let only = std::env::var("S3LOGDROP_BENCH_ONLY").unwrap_or_default();
+    let t = Instant::now();
+    let mut g = Generator::new(GenConfig {
+        seed: 42,
+        ..GenConfig::default()
+    });
+    let mut data = Vec::with_capacity(mb << 20 | 4096);
+    g.fill(&mut data, mb << 20);
+    let truth: Truth = g.truth.clone();
+    let size = data.len() as f64;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(format!("generated-{mb}MB.log"));
+    if std::fs::metadata(&path).map(|m| m.len()).ok() != Some(data.len() as u64) {
+        std::fs::write(&path, &data).unwrap();
+    }
+    println!(
+        "generated {:.1} MB, {} lines ({} blank, {} to reject, {} downloads) in {:.1} s -> {}",
+        size / 1e6,
+        truth.lines,
+        truth.blank,
+        truth.rejected,
+        truth.downloads,
+        t.elapsed().as_secs_f64(),
+        path.display()
+    );
+    let check_full = |s: &s3logdrop::Summary| {
+        assert_eq!(
+            (s.lines, s.rejected, s.blank),
+            (truth.lines, truth.rejected, truth.blank)
+        );
+        assert_eq!(s.downloads, truth.downloads);
+    };
+    if only == "full" {
+        // For profilers: the full analysis from the file, nothing else.
+        let s = full_from_file(&path);
+        check_full(&s);
+        return;
+    }
+    let mut rows = Vec::new();
+    // From the page cache, in 256 KiB reads, as the CLI reads files.
+    let _warm = newline_floor_file(&path);
+    rows.push((
+        "file: newline count floor",
+        best(
+            runs,
+            || newline_floor_file(&path),
+            |&n| assert_eq!(n, truth.lines),
+        ),
+    ));
+    rows.push((
+        "file: parse only",
+        best(
+            runs,
+            || {
+                let mut out = (0, 0, 0);
+                let mut lines = LineBuffer::default();
+                let mut parser = Parser::new();
+                let mut on = |e: LineEvent<'_>| count(&mut parser, e, &mut out);
+                read_chunks(&path, |c| lines.push(c, &mut on));
+                lines.finish(&mut on);
+                out
+            },
+            |&(p, r, b)| {
+                assert_eq!(
+                    (p + r + b, r, b),
+                    (truth.lines, truth.rejected, truth.blank)
+                )
+            },
+        ),
+    ));
+    rows.push((
+        "file: full analysis",
+        best(runs, || full_from_file(&path), check_full),
+    ));
+    // In memory: no read() copy.
+    rows.push((
+        "memory: newline count",
+        best(
+            runs,
+            || newline_floor(&data),
+            |&n| assert_eq!(n, truth.lines),
+        ),
+    ));
+    rows.push((
+        "memory: parse only",
+        best(
+            runs,
+            || parse_only(&data),
+            |&(p, r, b)| {
+                assert_eq!(
+                    (p + r + b, r, b),
+                    (truth.lines, truth.rejected, truth.blank)
+                )
+            },
+        ),
+    ));
+    rows.push((
+        "memory: full analysis",
+        best(runs, || full(&data), check_full),
+    ));
+    let floor = rows[0].1;
+    let mbs = |secs: f64| size / secs / 1e6;
+    println!(
+        "{:<30} {:>9} {:>12} {:>14}",
+        "one core, best of runs", "MB/s", "lines/s", "of file floor"
+    );
+    for (name, secs) in rows {
+        println!(
+            "{:<30} {:>9.0} {:>12.0} {:>13.0}%",
+            name,
+            mbs(secs),
+            truth.lines as f64 / secs,
+            100.0 * floor / secs
+        );
+    }
+}
+
+fn newline_floor_file(path: &std::path::Path) -> u64 {
+    let mut n = 0u64;
+    read_chunks(path, |c| n += memchr::memchr_iter(b'\n', c).count() as u64);
+    n
+}
+
+fn full_from_file(path: &std::path::Path) -> s3logdrop::Summary {
+    let mut s = Session::new(&Settings::default()).unwrap();
+    s.begin_file("bench.log");
+    read_chunks(path, |c| s.push(c));
+    s.finish().0
+}
+
+fn count(parser: &mut Parser, e: LineEvent<'_>, out: &mut (u64, u64, u64)) {
+    match e {
+        LineEvent::Line(l) if is_blank(l) => out.2 += 1,
+        LineEvent::Line(l) => match parser.parse(l) {
+            Ok(r) => {
+                black_box(&r);
+                out.0 += 1
+            }
+            Err(_) => out.1 += 1,
+        },
+        LineEvent::TooLong { .. } => out.1 += 1,
+    }
+}

@@ -1,10 +1,11 @@
 //! What a summary means to a person: the weekly series (every week from the first to the
 //! last counted download, zeros included), top objects, totals. Pure functions.
 
+use crate::summary::HashMap;
 use crate::summary::{FileNote, ObjAgg, RejectSample, Removed, Summary};
 use crate::time::{day_of, iso_date, week_start, Day};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// One week, Monday 00:00 UTC to Sunday 23:59:59 UTC.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -124,11 +125,11 @@ pub fn weeks(s: &Summary) -> Vec<WeekRow> {
     else {
         return Vec::new();
     };
-    let mut new_users: HashMap<Day, u64> = HashMap::new();
+    let mut new_users: HashMap<Day, u64> = HashMap::default();
     for f in s.users.values() {
         *new_users.entry(week_start(day_of(f.time))).or_default() += 1;
     }
-    let mut active: HashMap<Day, u64> = HashMap::new();
+    let mut active: HashMap<Day, u64> = HashMap::default();
     for (w, _) in &s.active {
         *active.entry(*w).or_default() += 1;
     }

@@ -1,0 +1,261 @@
+//! The native CLI end to end: `analyze` output files and JSON, `parse` JSON lines,
+//! spreadsheet-safe CSV, anonymised exports, bad files reported by name.
+
+mod common;
+use common::root;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_s3logdrop"))
+}
+
+fn tmp(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("s3logdrop-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn analyze(inputs: &[&Path], out: &Path, extra: &[&str]) -> Value {
+    let o = bin()
+        .arg("analyze")
+        .args(inputs)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).unwrap()
+}
+
+/// A folder laid out like an S3 delivery: the fixtures plus bad files.
+fn drop_folder() -> PathBuf {
+    let d = tmp("drop").join("logs");
+    std::fs::create_dir_all(d.join("2024/02")).unwrap();
+    let own = root().join("fixtures/own");
+    std::fs::copy(
+        own.join("edge_cases.log"),
+        d.join("2024/02/2024-02-05-10-00-00-AAAA"),
+    )
+    .unwrap();
+    std::fs::copy(
+        own.join("edge_cases.multi.gz"),
+        d.join("2024/02/2024-02-06-10-00-00-BBBB"),
+    )
+    .unwrap();
+    std::fs::copy(own.join("image.png"), d.join("photo.png")).unwrap();
+    std::fs::copy(own.join("not_a_log.csv"), d.join("export.csv")).unwrap();
+    d
+}
+
+#[test]
+fn analyze_writes_every_output_and_reports_bad_files() {
+    let folder = drop_folder();
+    let out = tmp("out");
+    let j = analyze(&[&folder], &out, &[]);
+    for k in [
+        "files",
+        "bytes",
+        "lines",
+        "parsed",
+        "rejected",
+        "blank",
+        "downloads",
+        "unique_users",
+        "weeks",
+        "rejected_by_reason",
+    ] {
+        assert!(j.get(k).is_some(), "missing {k}");
+    }
+    assert_eq!(j["files"], 4);
+    assert_eq!(j["lines"], 2 * 17 + 2);
+    assert_eq!(j["downloads"], 18);
+    assert_eq!(j["unique_users"], 8);
+    let w = &j["weeks"][0];
+    assert_eq!(
+        (w["week_start"].as_str(), w["week_end"].as_str()),
+        (Some("2024-02-05"), Some("2024-02-11"))
+    );
+    let notes: Vec<(String, String)> = j["file_notes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["file"].as_str().unwrap().to_string(),
+                n["kind"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        notes,
+        [
+            ("logs/export.csv".to_string(), "no_log_lines".to_string()),
+            ("logs/photo.png".to_string(), "binary".to_string())
+        ]
+    );
+    for f in [
+        "parsed_output.csv",
+        "parsed_output_filt.csv",
+        "downloads_per_week.csv",
+        "top_objects.csv",
+        "top_prefixes.csv",
+        "rejected_lines.txt",
+        "downloads_over_time.png",
+        "summary.json",
+    ] {
+        assert!(out.join(f).metadata().unwrap().len() > 0, "{f}");
+    }
+    let png = std::fs::read(out.join("downloads_over_time.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+
+    let parsed = std::fs::read_to_string(out.join("parsed_output.csv")).unwrap();
+    assert!(parsed
+        .starts_with("date,remote_ip,operation,status,bytes,user_agent,object_size,time,key\r\n"));
+    // 10 candidates per copy of the fixture.
+    assert_eq!(parsed.lines().count(), 1 + 20);
+    // HTML stays text; a formula is defused with a leading apostrophe; quotes are doubled.
+    assert!(parsed.contains(",<img src=x onerror=alert(1)>,"));
+    assert!(parsed.contains(r#","'=HYPERLINK(""http://example.com/x"",""click"")","#));
+    assert!(!parsed.contains(",=HYPERLINK"));
+    let filt = std::fs::read_to_string(out.join("parsed_output_filt.csv")).unwrap();
+    assert_eq!(filt.lines().count(), 1 + 8);
+    assert!(!filt.contains("Googlebot"));
+    let weeks = std::fs::read_to_string(out.join("downloads_per_week.csv")).unwrap();
+    assert_eq!(
+        weeks.lines().next(),
+        Some("week_start,week_end,downloads,new_unique_users,active_unique_users,bytes_sent")
+    );
+    assert_eq!(
+        weeks.lines().nth(1),
+        Some("2024-02-05,2024-02-11,10,4,4,1000")
+    );
+    let rejected = std::fs::read_to_string(out.join("rejected_lines.txt")).unwrap();
+    assert!(rejected.contains("bad_time\tlogs/2024/02/2024-02-05-10-00-00-AAAA\t16\t"));
+}
+
+#[test]
+fn results_do_not_depend_on_read_size() {
+    let folder = drop_folder();
+    let a = analyze(&[&folder], &tmp("a"), &["--chunk-size", "1"]);
+    let b = analyze(&[&folder], &tmp("b"), &["--chunk-size", "1000000"]);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn settings_flags_change_the_counts() {
+    let f = root().join("fixtures/own/edge_cases.log");
+    let base = analyze(&[&f], &tmp("s0"), &[]);
+    let lab = analyze(&[&f], &tmp("s1"), &["--bots", "lab"]);
+    let off = analyze(&[&f], &tmp("s2"), &["--bots", "off", "--include-206"]);
+    let ex = analyze(
+        &[&f],
+        &tmp("s3"),
+        &[
+            "--exclude-ip",
+            "192.0.2.0/24",
+            "--exclude-ip",
+            "2001:db8::/32",
+        ],
+    );
+    let dates = analyze(
+        &[&f],
+        &tmp("s4"),
+        &["--since", "2024-02-12", "--until", "2024-02-13"],
+    );
+    let prefix = analyze(&[&f], &tmp("s5"), &["--prefix", "data/b"]);
+    assert_eq!(base["downloads"], 9);
+    assert_eq!(lab["downloads"], 8);
+    assert_eq!(off["downloads"], 11);
+    assert_eq!(ex["downloads"], 0);
+    assert_eq!(dates["downloads"], 2);
+    assert_eq!(prefix["downloads"], 1);
+    let o = bin()
+        .args(["analyze", "--out"])
+        .arg(tmp("bad"))
+        .arg(&f)
+        .args(["--exclude-ip", "10.0.0.0/99"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("10.0.0.0/99"));
+}
+
+#[test]
+fn anonymised_exports_hide_addresses() {
+    let f = root().join("fixtures/own/edge_cases.log");
+    let out = tmp("anon");
+    analyze(&[&f], &out, &["--anonymize", "network"]);
+    let csv = std::fs::read_to_string(out.join("parsed_output.csv")).unwrap();
+    assert!(csv.contains(",192.0.2.0/24,") && csv.contains(",2001:db8::/48,"));
+    assert!(!csv.contains("192.0.2.10"));
+    let out2 = tmp("anon2");
+    analyze(&[&f], &out2, &["--anonymize", "hash"]);
+    let csv = std::fs::read_to_string(out2.join("parsed_output.csv")).unwrap();
+    assert!(!csv.contains("192.0.2."));
+    // The same user has the same pseudonym within one run (2001:db8::1 written two ways).
+    let ips: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap())
+        .collect();
+    assert_eq!(ips[0], ips[1]);
+    assert_eq!(ips[0].len(), 32);
+    assert_ne!(ips[0], ips[2]);
+}
+
+#[test]
+fn parse_prints_one_json_object_per_line() {
+    let f = root().join("fixtures/own/edge_cases.log");
+    let o = bin().arg("parse").arg(&f).output().unwrap();
+    assert!(o.status.success());
+    let lines: Vec<Value> = String::from_utf8(o.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 17);
+    assert_eq!(lines[0]["outcome"], "parsed");
+    assert_eq!(lines[0]["line"], 1);
+    let fields = &lines[4]["fields"];
+    assert_eq!(fields["time"], "2024-02-11T23:30:00Z");
+    assert_eq!(fields["http_status"], 200);
+    assert_eq!(fields["bytes_sent"], 100);
+    assert_eq!(fields["referer"], Value::Null);
+    assert_eq!(lines[3]["fields"]["source_region"], "us-east-1");
+    assert_eq!(lines[12]["outcome"], "blank");
+    assert_eq!(lines[15]["outcome"], "rejected");
+    assert_eq!(lines[15]["reason"], "bad_time");
+    assert!(lines[15].get("fields").is_none());
+    let o = bin()
+        .args(["parse", "--format", "csv"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.starts_with("file,line,outcome,reason,bucket_owner,bucket,time,"));
+    assert_eq!(text.lines().count(), 18);
+}
+
+#[test]
+fn generate_then_analyze_agree_with_the_generator() {
+    let d = tmp("gen");
+    let o = bin()
+        .args([
+            "generate", "--bytes", "2000000", "--files", "20", "--gzip", "--nasty", "20", "--out",
+        ])
+        .arg(&d)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let truth: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(std::fs::read_dir(&d).unwrap().count(), 20);
+    let j = analyze(&[&d], &tmp("gen-out"), &[]);
+    for k in ["lines", "blank", "rejected", "parsed"] {
+        assert_eq!(j[k], truth[k], "{k}");
+    }
+    assert_eq!(j["downloads"], truth["downloads_default"]);
+}
