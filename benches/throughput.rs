@@ -34,37 +34,34 @@ fn best<T>(runs: usize, mut f: impl FnMut() -> T, check: impl Fn(&T)) -> f64 {
     best
 }
 
-fn newline_floor(data: &[u8]) -> u64 {
+/// Something that hands out the input in chunks: from memory, or read from the file.
+type Feed<'a> = &'a dyn Fn(&mut dyn FnMut(&[u8]));
+
+fn newline_floor(feed: Feed<'_>) -> u64 {
     let mut n = 0u64;
-    for c in data.chunks(CHUNK) {
-        n += memchr::memchr_iter(b'\n', c).count() as u64;
-    }
+    feed(&mut |c| n += memchr::memchr_iter(b'\n', c).count() as u64);
     n
 }
 
-fn parse_only(data: &[u8]) -> (u64, u64, u64) {
+fn parse_only(feed: Feed<'_>) -> (u64, u64, u64) {
     let mut lines = LineBuffer::default();
     let mut parser = Parser::new();
     let mut out = (0, 0, 0);
     let mut on = |e: LineEvent<'_>| count(&mut parser, e, &mut out);
-    for c in data.chunks(CHUNK) {
-        lines.push(c, &mut on);
-    }
+    feed(&mut |c| lines.push(c, &mut on));
     lines.finish(&mut on);
     out
 }
 
-fn full(data: &[u8]) -> s3logdrop::Summary {
+fn full(feed: Feed<'_>) -> s3logdrop::Summary {
     let mut s = Session::new(&Settings::default()).unwrap();
     s.begin_file("bench.log");
-    for c in data.chunks(CHUNK) {
-        s.push(c);
-    }
+    feed(&mut |c| s.push(c));
     s.finish().0
 }
 
 /// Reads the file in CHUNK-sized reads, as the CLI does, handing each chunk to `f`.
-fn read_chunks(path: &std::path::Path, mut f: impl FnMut(&[u8])) {
+fn read_chunks(path: &std::path::Path, f: &mut dyn FnMut(&[u8])) {
     use std::io::Read;
     let mut file = std::fs::File::open(path).unwrap();
     let mut buf = vec![0u8; CHUNK];
@@ -123,74 +120,40 @@ fn main() {
         );
         assert_eq!(s.downloads, truth.downloads);
     };
+    let from_memory = |f: &mut dyn FnMut(&[u8])| data.chunks(CHUNK).for_each(&mut *f);
+    let from_file = |f: &mut dyn FnMut(&[u8])| read_chunks(&path, f);
     if only == "full" {
         // For profilers: the full analysis from the file, nothing else.
-        let s = full_from_file(&path);
-        check_full(&s);
+        check_full(&full(&from_file));
         return;
     }
+    let check_parse = |&(p, r, b): &(u64, u64, u64)| {
+        assert_eq!(
+            (p + r + b, r, b),
+            (truth.lines, truth.rejected, truth.blank)
+        )
+    };
     let mut rows = Vec::new();
-    // From the page cache, in 256 KiB reads, as the CLI reads files.
-    let _warm = newline_floor_file(&path);
-    rows.push((
-        "file: newline count floor",
-        best(
-            runs,
-            || newline_floor_file(&path),
-            |&n| assert_eq!(n, truth.lines),
-        ),
-    ));
-    rows.push((
-        "file: parse only",
-        best(
-            runs,
-            || {
-                let mut out = (0, 0, 0);
-                let mut lines = LineBuffer::default();
-                let mut parser = Parser::new();
-                let mut on = |e: LineEvent<'_>| count(&mut parser, e, &mut out);
-                read_chunks(&path, |c| lines.push(c, &mut on));
-                lines.finish(&mut on);
-                out
-            },
-            |&(p, r, b)| {
-                assert_eq!(
-                    (p + r + b, r, b),
-                    (truth.lines, truth.rejected, truth.blank)
-                )
-            },
-        ),
-    ));
-    rows.push((
-        "file: full analysis",
-        best(runs, || full_from_file(&path), check_full),
-    ));
-    // In memory: no read() copy.
-    rows.push((
-        "memory: newline count",
-        best(
-            runs,
-            || newline_floor(&data),
-            |&n| assert_eq!(n, truth.lines),
-        ),
-    ));
-    rows.push((
-        "memory: parse only",
-        best(
-            runs,
-            || parse_only(&data),
-            |&(p, r, b)| {
-                assert_eq!(
-                    (p + r + b, r, b),
-                    (truth.lines, truth.rejected, truth.blank)
-                )
-            },
-        ),
-    ));
-    rows.push((
-        "memory: full analysis",
-        best(runs, || full(&data), check_full),
-    ));
+    // "file": from the page cache in 256 KiB reads, as the CLI reads; "memory": no read() copy.
+    let _warm = newline_floor(&from_file);
+    for (source, feed) in [("file", &from_file as Feed<'_>), ("memory", &from_memory)] {
+        rows.push((
+            format!("{source}: newline count floor"),
+            best(
+                runs,
+                || newline_floor(feed),
+                |&n| assert_eq!(n, truth.lines),
+            ),
+        ));
+        rows.push((
+            format!("{source}: parse only"),
+            best(runs, || parse_only(feed), check_parse),
+        ));
+        rows.push((
+            format!("{source}: full analysis"),
+            best(runs, || full(feed), check_full),
+        ));
+    }
     let floor = rows[0].1;
     let mbs = |secs: f64| size / secs / 1e6;
     println!(
@@ -206,19 +169,6 @@ fn main() {
             100.0 * floor / secs
         );
     }
-}
-
-fn newline_floor_file(path: &std::path::Path) -> u64 {
-    let mut n = 0u64;
-    read_chunks(path, |c| n += memchr::memchr_iter(b'\n', c).count() as u64);
-    n
-}
-
-fn full_from_file(path: &std::path::Path) -> s3logdrop::Summary {
-    let mut s = Session::new(&Settings::default()).unwrap();
-    s.begin_file("bench.log");
-    read_chunks(path, |c| s.push(c));
-    s.finish().0
 }
 
 fn count(parser: &mut Parser, e: LineEvent<'_>, out: &mut (u64, u64, u64)) {
