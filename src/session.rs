@@ -226,7 +226,12 @@ impl<S: Sink> Session<S> {
             let Decoder::Gzip(gz) = &mut f.decoder else {
                 return;
             };
-            let result = gz.write_all(piece);
+            // Flush after every piece (and after an error): what comes out must depend only
+            // on the bytes read so far, never on how they were chunked.
+            let result = gz.write_all(piece).and_then(|_| gz.flush());
+            if result.is_err() {
+                let _ = gz.flush();
+            }
             let out = std::mem::take(gz.get_mut());
             if !self.inflated_content(&out) {
                 return;

@@ -259,3 +259,19 @@ mod merge_property {
         }
     }
 }
+
+/// Found by the `session` fuzz target: a gzip stream whose inflated bytes are binary was
+/// refused as "binary" early in 6-byte chunks but also noted "gzip_truncated" when pushed
+/// whole, because flate2 held back inflated output until the next write. The decoder is
+/// now flushed after every piece.
+#[test]
+fn regression_gzip_output_does_not_depend_on_chunking() {
+    let data = read(&root().join("fixtures/fuzz/gzip_binary_sniff_vs_chunking.bin"));
+    let body = &data[1..];
+    let (whole, _) = run_files(&Settings::default(), &[("f".into(), body.to_vec())], usize::MAX);
+    for chunk in [1, 2, 6, 7, 100] {
+        let (pieces, _) = run_files(&Settings::default(), &[("f".into(), body.to_vec())], chunk);
+        assert_eq!(pieces, whole, "chunk {chunk}");
+    }
+    assert!(whole.file_notes.iter().any(|n| n.kind == "binary"));
+}
