@@ -236,6 +236,14 @@ impl<S: Sink> Session<S> {
             if !self.inflated_content(&out) {
                 return;
             }
+            // Refused on what it inflated to (binary): the first problem found is the one
+            // reported, whatever the chunking.
+            if matches!(
+                self.file.as_ref().map(|f| &f.decoder),
+                Some(Decoder::Refused)
+            ) {
+                return;
+            }
             if let Err(e) = result {
                 self.refuse(
                     "gzip_corrupt",

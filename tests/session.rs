@@ -266,12 +266,27 @@ mod merge_property {
 /// now flushed after every piece.
 #[test]
 fn regression_gzip_output_does_not_depend_on_chunking() {
-    let data = read(&root().join("fixtures/fuzz/gzip_binary_sniff_vs_chunking.bin"));
-    let body = &data[1..];
-    let (whole, _) = run_files(&Settings::default(), &[("f".into(), body.to_vec())], usize::MAX);
-    for chunk in [1, 2, 6, 7, 100] {
-        let (pieces, _) = run_files(&Settings::default(), &[("f".into(), body.to_vec())], chunk);
-        assert_eq!(pieces, whole, "chunk {chunk}");
+    // The second find: corrupt deflate data right after binary output was noted
+    // "gzip_corrupt" as well when pushed whole; the first problem found is now the one.
+    for name in [
+        "gzip_binary_sniff_vs_chunking.bin",
+        "gzip_corrupt_after_binary.bin",
+    ] {
+        let data = read(&root().join("fixtures/fuzz").join(name));
+        let body = &data[1..];
+        let (whole, _) = run_files(
+            &Settings::default(),
+            &[("f".into(), body.to_vec())],
+            usize::MAX,
+        );
+        for chunk in [1, 2, 3, 6, 7, 100, data[0] as usize] {
+            let (pieces, _) =
+                run_files(&Settings::default(), &[("f".into(), body.to_vec())], chunk);
+            assert_eq!(pieces, whole, "{name} chunk {chunk}");
+        }
+        assert!(
+            whole.file_notes.iter().any(|n| n.kind == "binary"),
+            "{name}"
+        );
     }
-    assert!(whole.file_notes.iter().any(|n| n.kind == "binary"));
 }
