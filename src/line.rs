@@ -100,6 +100,11 @@ impl LineBuffer {
         }
         if let Some(n) = self.skipping.as_mut() {
             *n += bytes.len() as u64;
+            // The prefix shown is the same however the line arrived.
+            let room = TOO_LONG_PREFIX
+                .saturating_sub(self.tail.len())
+                .min(bytes.len());
+            self.tail.extend_from_slice(&bytes[..room]);
             return;
         }
         if self.tail.len() + bytes.len() > self.max_line {
@@ -159,10 +164,39 @@ mod tests {
     fn same_lines_whatever_the_chunks() {
         let input = b"abc\n\nde\r\nlonglonglong\nxyz";
         let want = collect(input, input.len(), 8);
+        // Over-long lines keep the same prefix whatever the chunks (a fuzzer find).
+        let long: Vec<u8> = (0..2000u32)
+            .map(|i| b'a' + (i % 26) as u8)
+            .chain(*b"\nz")
+            .collect();
+        let whole = prefix_of_too_long(&long, long.len(), 200);
+        for chunk in [1, 7, 150, 199, 201, 600] {
+            assert_eq!(
+                prefix_of_too_long(&long, chunk, 200),
+                whole,
+                "chunk {chunk}"
+            );
+        }
+        assert_eq!(whole.len(), TOO_LONG_PREFIX);
         assert_eq!(want, ["L:abc", "L:", "L:de\r", "T:12:lon", "L:xyz"]);
         for chunk in 1..input.len() {
             assert_eq!(collect(input, chunk, 8), want, "chunk {chunk}");
         }
+    }
+
+    fn prefix_of_too_long(input: &[u8], chunk: usize, cap: usize) -> Vec<u8> {
+        let mut lb = LineBuffer::new(cap);
+        let mut got = Vec::new();
+        let mut on = |e: LineEvent<'_>| {
+            if let LineEvent::TooLong { prefix, .. } = e {
+                got = prefix.to_vec();
+            }
+        };
+        for c in input.chunks(chunk) {
+            lb.push(c, &mut on);
+        }
+        lb.finish(&mut on);
+        got
     }
 
     #[test]
