@@ -7,18 +7,22 @@ use s3logdrop::settings::Settings;
 use s3logdrop::summary::Summary;
 use std::path::{Path, PathBuf};
 
-/// What happened to one line, with owned field values (None for `-`).
+/// A parsed line with owned field values (None for `-`) and its typed values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ParsedLine {
+    pub fields: Vec<Option<String>>,
+    pub time: i64,
+    pub status: Option<u16>,
+    pub bytes_sent: Option<u64>,
+    pub object_size: Option<u64>,
+    pub total_time: Option<u64>,
+    pub turn_around_time: Option<u64>,
+}
+
+/// What happened to one line.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Outcome {
-    Parsed {
-        fields: Vec<Option<String>>,
-        time: i64,
-        status: Option<u16>,
-        bytes_sent: Option<u64>,
-        object_size: Option<u64>,
-        total_time: Option<u64>,
-        turn_around_time: Option<u64>,
-    },
+    Parsed(ParsedLine),
     Rejected(Reject),
     Blank,
 }
@@ -41,7 +45,7 @@ impl Sink for Recorder {
         self.lines.push((
             file.to_string(),
             line_no,
-            Outcome::Parsed {
+            Outcome::Parsed(ParsedLine {
                 fields,
                 time: rec.time,
                 status: rec.http_status,
@@ -49,7 +53,7 @@ impl Sink for Recorder {
                 object_size: rec.object_size,
                 total_time: rec.total_time,
                 turn_around_time: rec.turn_around_time,
-            },
+            }),
         ));
     }
     fn blank(&mut self, file: &str, line_no: u64) {
