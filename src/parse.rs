@@ -310,16 +310,6 @@ fn match_tail(line: &[u8], p: usize) -> TailMatch<'_> {
     })
 }
 
-/// Strips one surrounding pair of quotes' inner text: `"-"` reads as absent like a bare `-`.
-#[inline]
-fn dash_if_quoted_dash(v: &[u8]) -> &[u8] {
-    if v == DASH {
-        DASH
-    } else {
-        v
-    }
-}
-
 impl Parser {
     /// A parser with an empty timestamp cache.
     pub fn new() -> Parser {
@@ -388,7 +378,8 @@ impl Parser {
                 }
             }
             match found {
-                Some((uri, t)) => (dash_if_quoted_dash(uri), t),
+                // A quoted `"-"` reads as absent through `Record::field`, like a bare `-`.
+                Some((uri, t)) => (uri, t),
                 None if partial || memchr(b'"', &line[p + 1..]).is_none() => {
                     return Err(Reject::Truncated)
                 }
@@ -460,7 +451,7 @@ impl Parser {
         if after < rest.len() && rest[after] != b' ' {
             return Err(Reject::BadUserAgent);
         }
-        head[f::REFERER] = dash_if_quoted_dash(referer);
+        head[f::REFERER] = referer;
         head[f::USER_AGENT] = user_agent;
 
         Ok(Record {

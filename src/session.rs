@@ -360,11 +360,3 @@ fn looks_binary(b: &[u8]) -> bool {
         .count();
     control * 10 > b.len()
 }
-
-/// Analyses one in-memory input as a single file, in one chunk (convenience for tests).
-pub fn analyze_bytes(settings: &Settings, name: &str, bytes: &[u8]) -> Result<Summary, String> {
-    let mut s = Session::new(settings)?;
-    s.begin_file(name);
-    s.push(bytes);
-    Ok(s.finish().0)
-}
