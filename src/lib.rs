@@ -22,6 +22,8 @@ pub mod settings;
 pub mod summary;
 pub mod text;
 pub mod time;
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 pub use parse::{Parser, Record, Reject, FIELD_NAMES};
 pub use report::Report;

@@ -16,7 +16,7 @@ mod cli {
     use s3logdrop::gen::{delivery_name, GenConfig, Generator};
     use s3logdrop::outputs::{self, Anonymize, FileSink};
     use s3logdrop::parse::{f, Record, Reject, FIELD_NAMES};
-    use s3logdrop::report::{self, Report};
+    use s3logdrop::report::Report;
     use s3logdrop::session::{Session, Sink};
     use s3logdrop::settings::Settings;
     use s3logdrop::text::{lossy, spreadsheet_safe};
@@ -85,6 +85,12 @@ mod cli {
             /// Nasty lines per thousand.
             #[arg(long, default_value_t = 5)]
             nasty: u32,
+            /// Mean seconds between two lines (larger spreads the logs over more weeks).
+            #[arg(long, default_value_t = 2)]
+            mean_gap: u32,
+            /// Distinct client addresses.
+            #[arg(long, default_value_t = 5_000)]
+            clients: u32,
         },
     }
 
@@ -226,19 +232,14 @@ mod cli {
     }
 
     /// Streams every input through the session.
-    fn run<S: Sink>(
-        session: &mut Session<S>,
-        inputs: &[Input],
-        chunk_size: usize,
-    ) -> Vec<(String, String)> {
-        let mut errors = Vec::new();
+    fn run<S: Sink>(session: &mut Session<S>, inputs: &[Input], chunk_size: usize) {
         let mut buf = vec![0u8; chunk_size.max(1)];
         for input in inputs {
             session.begin_file(&input.name);
             let mut file = match File::open(&input.path) {
                 Ok(f) => f,
                 Err(e) => {
-                    errors.push((input.name.clone(), e.to_string()));
+                    session.read_error(&e.to_string());
                     session.end_file();
                     continue;
                 }
@@ -249,14 +250,13 @@ mod cli {
                     Ok(n) => session.push(&buf[..n]),
                     Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                     Err(e) => {
-                        errors.push((input.name.clone(), e.to_string()));
+                        session.read_error(&e.to_string());
                         break;
                     }
                 }
             }
             session.end_file();
         }
-        errors
     }
 
     fn write_file(
@@ -299,8 +299,8 @@ mod cli {
         )
         .map_err(|e| e.to_string())?;
         let mut session = Session::with_sink(&settings, sink)?;
-        let (inputs, mut errors) = collect(paths);
-        errors.extend(run(&mut session, &inputs, chunk_size));
+        let (inputs, errors) = collect(paths);
+        run(&mut session, &inputs, chunk_size);
         let (mut summary, mut sink) = session.finish();
         sink.flush()
             .map_err(|e| format!("writing the row exports: {e}"))?;
@@ -313,18 +313,11 @@ mod cli {
         }
         summary.normalize();
         let report = Report::new(&summary);
-        write_file(out, "parsed_output_filt.csv", |w| {
-            outputs::write_filtered(w, &summary, &anon)
-        })?;
-        write_file(out, "downloads_per_week.csv", |w| {
-            outputs::write_weeks(w, &report.weeks)
-        })?;
-        write_file(out, "top_objects.csv", |w| {
-            outputs::write_objects(w, "key", &report::top_objects(&summary))
-        })?;
-        write_file(out, "top_prefixes.csv", |w| {
-            outputs::write_objects(w, "prefix", &report::top_prefixes(&summary))
-        })?;
+        for name in outputs::SUMMARY_OUTPUTS {
+            write_file(out, name, |w| {
+                outputs::write_summary_output(name, w, &summary, &report, &anon)
+            })?;
+        }
         let opt = s3logdrop::chart::ChartOptions {
             unique_users: report.unique_users,
             ..Default::default()
@@ -335,15 +328,12 @@ mod cli {
             &opt,
             (1200, 700),
         )?;
-        let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
-        write_file(out, "summary.json", |mut w| {
-            w.write_all(json.as_bytes())?;
-            w.flush()
-        })?;
         for n in &report.file_notes {
             eprintln!("note: {}: {} ({})", n.file, n.message, n.kind);
         }
-        println!("{json}");
+        let json = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+        // A closed pipe (`| head`) is not an error worth a panic.
+        let _ = writeln!(io::stdout(), "{json}");
         Ok(())
     }
 
@@ -452,8 +442,8 @@ mod cli {
         let mut settings = Settings::default();
         settings.bots = BotRule::Off;
         let mut session = Session::with_sink(&settings, sink)?;
-        let (inputs, mut errors) = collect(paths);
-        errors.extend(run(&mut session, &inputs, 256 * 1024));
+        let (inputs, errors) = collect(paths);
+        run(&mut session, &inputs, 256 * 1024);
         let (summary, mut sink) = session.finish();
         if let Some(c) = sink.csv.as_mut() {
             c.flush().map_err(|e| e.to_string())?;
@@ -476,15 +466,11 @@ mod cli {
         bytes: u64,
         files: u64,
         gzip: bool,
-        seed: u64,
-        nasty: u32,
+        config: GenConfig,
     ) -> Result<(), String> {
         std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
-        let mut g = Generator::new(GenConfig {
-            seed,
-            nasty_per_mille: nasty,
-            ..GenConfig::default()
-        });
+        let seed = config.seed;
+        let mut g = Generator::new(config);
         let files = files.max(1);
         let per_file = (bytes / files).max(1) as usize;
         let mut buf = Vec::with_capacity(per_file.min(64 << 20) + 4096);
@@ -544,7 +530,21 @@ mod cli {
                 gzip,
                 seed,
                 nasty,
-            } => generate(&out, bytes, files, gzip, seed, nasty),
+                mean_gap,
+                clients,
+            } => generate(
+                &out,
+                bytes,
+                files,
+                gzip,
+                GenConfig {
+                    seed,
+                    nasty_per_mille: nasty,
+                    mean_gap,
+                    clients,
+                    ..GenConfig::default()
+                },
+            ),
         };
         match r {
             Ok(()) => 0,

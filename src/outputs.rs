@@ -3,7 +3,7 @@
 
 use crate::ip::IpKey;
 use crate::parse::{Parser, Record, Reject};
-use crate::report::{ObjectRow, WeekRow};
+use crate::report::{self, ObjectRow, Report, WeekRow};
 use crate::session::Sink;
 use crate::summary::Summary;
 use crate::text::{lossy, printable, spreadsheet_safe};
@@ -226,4 +226,36 @@ pub fn write_objects<W: Write>(w: W, first_column: &str, rows: &[ObjectRow]) -> 
         .map_err(io::Error::other)?;
     }
     out.flush()
+}
+
+/// The outputs made from the summary alone (not by a pass over the lines), by file name.
+/// The CLI writes them all; the page offers each as a download. One function for both,
+/// so their bytes are the same.
+pub const SUMMARY_OUTPUTS: [&str; 5] = [
+    "parsed_output_filt.csv",
+    "downloads_per_week.csv",
+    "top_objects.csv",
+    "top_prefixes.csv",
+    "summary.json",
+];
+
+/// Writes the summary output called `name` (one of [`SUMMARY_OUTPUTS`]).
+pub fn write_summary_output<W: Write>(
+    name: &str,
+    mut w: W,
+    summary: &Summary,
+    report: &Report,
+    anon: &Anonymize,
+) -> io::Result<()> {
+    match name {
+        "parsed_output_filt.csv" => write_filtered(w, summary, anon),
+        "downloads_per_week.csv" => write_weeks(w, &report.weeks),
+        "top_objects.csv" => write_objects(w, "key", &report::top_objects(summary)),
+        "top_prefixes.csv" => write_objects(w, "prefix", &report::top_prefixes(summary)),
+        "summary.json" => {
+            serde_json::to_writer_pretty(&mut w, report).map_err(io::Error::other)?;
+            w.flush()
+        }
+        other => Err(io::Error::other(format!("no output called {other}"))),
+    }
 }

@@ -174,6 +174,12 @@ impl<S: Sink> Session<S> {
         }
     }
 
+    /// Notes that the current file could not be read to its end (it was moved, removed or
+    /// changed while being read). What was read of it stays counted.
+    pub fn read_error(&mut self, error: &str) {
+        self.note("read_error", &format!("could not be read: {error}"));
+    }
+
     /// Ends the input and returns the summary and the sink.
     pub fn finish(mut self) -> (Summary, S) {
         self.end_file();

@@ -1,0 +1,6 @@
+//! The page's main-thread program: the engine's API for the page's script (see
+//! `s3logdrop::web::app`). On native targets it is empty.
+#[cfg(target_arch = "wasm32")]
+pub use s3logdrop::web::app::*;
+
+fn main() {}

@@ -1,0 +1,160 @@
+//! What the page's main thread calls: an [`Analysis`] that merges the workers' partial
+//! summaries and answers with the report, the summary outputs and the chart.
+
+use crate::chart::{self, ChartOptions};
+use crate::outputs::{self, Anonymize};
+use crate::report::{self, ObjectRow, Report};
+use crate::settings::{Compiled, Settings};
+use crate::summary::Summary;
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlCanvasElement;
+
+/// Rows of the top objects and prefixes tables shown on the page (the CSVs have all).
+const SHOWN_ROWS: usize = 25;
+
+fn err(e: impl std::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// The default settings, as pretty JSON (the page's form starts from them).
+#[wasm_bindgen]
+pub fn default_settings() -> String {
+    serde_json::to_string_pretty(&Settings::default()).expect("settings serialise")
+}
+
+/// Checks settings (JSON) as the engine will use them: unknown fields, bad CIDRs, bad
+/// dates are refused with a sentence. Returns them normalised.
+#[wasm_bindgen]
+pub fn check_settings(json: &str) -> Result<String, JsError> {
+    let s: Settings = serde_json::from_str(json).map_err(err)?;
+    Compiled::new(&s).map_err(err)?;
+    serde_json::to_string(&s).map_err(err)
+}
+
+/// What the page shows, in one object.
+#[derive(Serialize)]
+struct PageReport<'a> {
+    #[serde(flatten)]
+    report: &'a Report,
+    top_objects: Vec<ObjectRow>,
+    top_prefixes: Vec<ObjectRow>,
+    objects: usize,
+    prefixes: usize,
+}
+
+/// The merged summary of one analysis.
+#[wasm_bindgen]
+pub struct Analysis {
+    settings: Settings,
+    summary: Summary,
+    report: Option<Report>,
+}
+
+#[wasm_bindgen]
+impl Analysis {
+    /// An empty analysis under these settings (JSON).
+    #[wasm_bindgen(constructor)]
+    pub fn new(settings_json: &str) -> Result<Analysis, JsError> {
+        let settings: Settings = serde_json::from_str(settings_json).map_err(err)?;
+        Ok(Analysis {
+            settings,
+            summary: Summary::default(),
+            report: None,
+        })
+    }
+
+    /// Merges a worker's partial summary (JSON text).
+    pub fn add(&mut self, summary_json: &str) -> Result<(), JsError> {
+        let part: Summary = serde_json::from_str(summary_json).map_err(err)?;
+        self.summary.merge(part, self.settings.reject_samples);
+        self.report = None;
+        Ok(())
+    }
+
+    /// Notes a problem with a whole file that the page found itself.
+    pub fn note(&mut self, file: &str, kind: &str, message: &str) {
+        self.summary.file_notes.push(crate::summary::FileNote {
+            file: file.into(),
+            kind: kind.into(),
+            message: message.into(),
+        });
+        self.summary.normalize();
+        self.report = None;
+    }
+
+    fn report_ref(&mut self) -> &Report {
+        if self.report.is_none() {
+            self.summary.normalize();
+            self.report = Some(Report::new(&self.summary));
+        }
+        self.report.as_ref().expect("just made")
+    }
+
+    /// The report with the first rows of the top objects and prefixes, as a JS object.
+    pub fn report(&mut self) -> Result<JsValue, JsError> {
+        self.report_ref();
+        let mut top_objects = report::top_objects(&self.summary);
+        let mut top_prefixes = report::top_prefixes(&self.summary);
+        let (objects, prefixes) = (top_objects.len(), top_prefixes.len());
+        top_objects.truncate(SHOWN_ROWS);
+        top_prefixes.truncate(SHOWN_ROWS);
+        let page = PageReport {
+            report: self.report.as_ref().expect("made above"),
+            top_objects,
+            top_prefixes,
+            objects,
+            prefixes,
+        };
+        let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+        page.serialize(&ser).map_err(err)
+    }
+
+    /// The bytes of one summary output (`downloads_per_week.csv`, `top_objects.csv`,
+    /// `top_prefixes.csv`, `parsed_output_filt.csv`, `summary.json`): the same bytes as
+    /// the CLI writes.
+    pub fn output(&mut self, name: &str) -> Result<Vec<u8>, JsError> {
+        self.report_ref();
+        let mut out = Vec::new();
+        let report = self.report.as_ref().expect("made above");
+        outputs::write_summary_output(name, &mut out, &self.summary, report, &Anonymize::None)
+            .map_err(err)?;
+        Ok(out)
+    }
+
+    /// Draws the weekly chart on `canvas`, whose width and height are already in device
+    /// pixels; `scale` is the device pixel ratio (fonts and lines grow with it).
+    pub fn draw(
+        &mut self,
+        canvas: HtmlCanvasElement,
+        show_bytes: bool,
+        scale: f64,
+    ) -> Result<(), JsError> {
+        let report = self.report_ref();
+        let opt = ChartOptions {
+            scale,
+            show_bytes,
+            unique_users: report.unique_users,
+            ..Default::default()
+        };
+        let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas)
+            .ok_or_else(|| err("the canvas has no 2D context"))?;
+        use plotters::prelude::IntoDrawingArea;
+        chart::draw(&backend.into_drawing_area(), &report.weeks, &opt).map_err(err)
+    }
+}
+
+/// The sample logs shipped inside the page, as `[[name, bytes], ...]`: the "Try with
+/// sample logs" button analyses them like dropped files, with no request.
+#[wasm_bindgen]
+pub fn sample_logs() -> js_sys::Array {
+    super::samples::SAMPLES
+        .iter()
+        .map(|(name, bytes)| {
+            let pair = js_sys::Array::new();
+            pair.push(&JsValue::from_str(name));
+            pair.push(&js_sys::Uint8Array::from(*bytes));
+            JsValue::from(pair)
+        })
+        .collect()
+}

@@ -1,0 +1,418 @@
+//! A Web Worker's message loop. The page sends, for one job (a number that only grows):
+//!
+//! - `{type: "begin", job, settings}` (settings as JSON text), then
+//! - `{type: "file", job, file, name}` any number of times (the `File` itself: no copy),
+//! - `{type: "end", job}`, answered by `{type: "summary", job, summary}` (JSON text);
+//! - `{type: "export", job, settings, files: [{file, name}], parsed, rejected}`: one pass
+//!   over the files in the given order that streams `parsed_output.csv` and
+//!   `rejected_lines.txt` into the origin-private file system under the names given,
+//!   answered by `{type: "exported", job}`;
+//! - `{type: "cancel", job}`: drop that job and every older one at the next chunk.
+//!
+//! It posts `{type: "ready"}` once, then `progress` (bytes and lines since the last one),
+//! `file_done`, and `error` (a sentence) messages.
+
+use super::{get_f64, get_str, js_error_text, message};
+use crate::outputs::{Anonymize, FileSink};
+use crate::session::{NoSink, Session, Sink};
+use crate::settings::Settings;
+use js_sys::{Reflect, Uint8Array};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::io::{self, BufWriter, Write};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::{
+    Blob, DedicatedWorkerGlobalScope, FileSystemDirectoryHandle, FileSystemFileHandle,
+    FileSystemGetFileOptions, FileSystemReadWriteOptions, FileSystemSyncAccessHandle, MessageEvent,
+    ReadableStreamDefaultReader,
+};
+
+/// Progress is posted after at least this many bytes.
+const PROGRESS_BYTES: u64 = 4 << 20;
+
+enum Task {
+    Begin { job: f64, settings: String },
+    File { job: f64, file: Blob, name: String },
+    End { job: f64 },
+    Export(Export),
+}
+
+struct Export {
+    job: f64,
+    settings: String,
+    files: Vec<(Blob, String)>,
+    parsed: String,
+    rejected: String,
+}
+
+impl Task {
+    fn job(&self) -> f64 {
+        match self {
+            Task::Begin { job, .. } | Task::File { job, .. } | Task::End { job } => *job,
+            Task::Export(e) => e.job,
+        }
+    }
+}
+
+#[derive(Default)]
+struct State {
+    queue: VecDeque<Task>,
+    running: bool,
+    /// Jobs up to this number are cancelled.
+    cancelled: f64,
+    /// The session of the job in progress (taken out while a file is read).
+    session: Option<(f64, Session<NoSink>)>,
+}
+
+thread_local! {
+    static STATE: RefCell<State> = RefCell::new(State::default());
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn post(v: &JsValue) {
+    let _ = scope().post_message(v);
+}
+
+fn post_error(job: f64, text: &str) {
+    post(&message(&[
+        ("type", "error".into()),
+        ("job", job.into()),
+        ("message", text.into()),
+    ]));
+}
+
+fn is_cancelled(job: f64) -> bool {
+    STATE.with(|s| job <= s.borrow().cancelled)
+}
+
+/// Starts the loop: installs the message handler, then says "ready".
+pub fn start() {
+    let handler = Closure::<dyn FnMut(MessageEvent)>::new(|ev: MessageEvent| on_message(ev.data()));
+    scope().set_onmessage(Some(handler.as_ref().unchecked_ref()));
+    handler.forget();
+    post(&message(&[("type", "ready".into())]));
+}
+
+fn on_message(data: JsValue) {
+    let job = get_f64(&data, "job");
+    let task = match get_str(&data, "type").as_str() {
+        "cancel" => {
+            STATE.with(|s| {
+                let mut s = s.borrow_mut();
+                s.cancelled = s.cancelled.max(job);
+                let c = s.cancelled;
+                s.queue.retain(|t| t.job() > c);
+                if s.session.as_ref().is_some_and(|(j, _)| *j <= c) {
+                    s.session = None;
+                }
+            });
+            return;
+        }
+        "begin" => Task::Begin {
+            job,
+            settings: get_str(&data, "settings"),
+        },
+        "file" => match Reflect::get(&data, &"file".into()).map(|f| f.dyn_into::<Blob>()) {
+            Ok(Ok(file)) => Task::File {
+                job,
+                file,
+                name: get_str(&data, "name"),
+            },
+            _ => return post_error(job, "a file message without a file"),
+        },
+        "end" => Task::End { job },
+        "export" => {
+            let mut files = Vec::new();
+            let list = Reflect::get(&data, &"files".into()).unwrap_or(JsValue::UNDEFINED);
+            for item in js_sys::Array::from(&list).iter() {
+                match Reflect::get(&item, &"file".into()).map(|f| f.dyn_into::<Blob>()) {
+                    Ok(Ok(file)) => files.push((file, get_str(&item, "name"))),
+                    _ => return post_error(job, "an export message without its files"),
+                }
+            }
+            Task::Export(Export {
+                job,
+                settings: get_str(&data, "settings"),
+                files,
+                parsed: get_str(&data, "parsed"),
+                rejected: get_str(&data, "rejected"),
+            })
+        }
+        other => return post_error(job, &format!("unknown message type {other:?}")),
+    };
+    let start = STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        s.queue.push_back(task);
+        !std::mem::replace(&mut s.running, true)
+    });
+    if start {
+        spawn_local(run_queue());
+    }
+}
+
+async fn run_queue() {
+    loop {
+        let Some(task) = STATE.with(|s| {
+            let mut s = s.borrow_mut();
+            let t = s.queue.pop_front();
+            if t.is_none() {
+                s.running = false;
+            }
+            t
+        }) else {
+            return;
+        };
+        let job = task.job();
+        if is_cancelled(job) {
+            continue;
+        }
+        if let Err(e) = run_task(task).await {
+            if !is_cancelled(job) {
+                post_error(job, &e);
+            }
+        }
+    }
+}
+
+fn parse_settings(text: &str) -> Result<Settings, String> {
+    if text.is_empty() {
+        return Ok(Settings::default());
+    }
+    serde_json::from_str(text).map_err(|e| format!("the settings were not understood: {e}"))
+}
+
+async fn run_task(task: Task) -> Result<(), String> {
+    match task {
+        Task::Begin { job, settings } => {
+            let session = Session::new(&parse_settings(&settings)?)?;
+            STATE.with(|s| s.borrow_mut().session = Some((job, session)));
+            Ok(())
+        }
+        Task::File { job, file, name } => {
+            let taken = STATE.with(|s| {
+                let mut s = s.borrow_mut();
+                match s.session.take() {
+                    Some((j, session)) if j == job => Some(session),
+                    other => {
+                        s.session = other;
+                        None
+                    }
+                }
+            });
+            let Some(mut session) = taken else {
+                return Err("a file arrived before its job began".into());
+            };
+            let mut progress = Progress::default();
+            read_file(job, &file, &name, &mut session, &mut progress).await;
+            progress.post(job, &session, true);
+            STATE.with(|s| {
+                if !is_cancelled(job) {
+                    s.borrow_mut().session = Some((job, session));
+                }
+            });
+            Ok(())
+        }
+        Task::End { job } => {
+            let session = STATE.with(|s| {
+                let mut s = s.borrow_mut();
+                match s.session.take() {
+                    Some((j, session)) if j == job => Some(session),
+                    _ => None,
+                }
+            });
+            let session = session.ok_or("the job ended before it began")?;
+            let (summary, _) = session.finish();
+            let text = serde_json::to_string(&summary).map_err(|e| e.to_string())?;
+            post(&message(&[
+                ("type", "summary".into()),
+                ("job", job.into()),
+                ("summary", text.into()),
+            ]));
+            Ok(())
+        }
+        Task::Export(e) => export(e).await,
+    }
+}
+
+/// Bytes and lines not yet reported.
+#[derive(Default)]
+struct Progress {
+    bytes: u64,
+    lines_reported: u64,
+}
+
+impl Progress {
+    fn post<S: Sink>(&mut self, job: f64, session: &Session<S>, file_done: bool) {
+        let lines = session.summary().lines;
+        post(&message(&[
+            ("type", "progress".into()),
+            ("job", job.into()),
+            ("bytes", (self.bytes as f64).into()),
+            ("lines", ((lines - self.lines_reported) as f64).into()),
+            ("file_done", file_done.into()),
+        ]));
+        self.bytes = 0;
+        self.lines_reported = lines;
+    }
+}
+
+/// Streams one file through the session (`File.stream()`: never read whole). A read
+/// error (the file was moved or changed while being read) becomes a note on the file.
+async fn read_file<S: Sink>(
+    job: f64,
+    file: &Blob,
+    name: &str,
+    session: &mut Session<S>,
+    progress: &mut Progress,
+) {
+    session.begin_file(name);
+    let reader: ReadableStreamDefaultReader = file.stream().get_reader().unchecked_into();
+    let mut buf = Vec::new();
+    loop {
+        let result = JsFuture::from(reader.read()).await;
+        if is_cancelled(job) {
+            let _ = reader.cancel();
+            return;
+        }
+        let chunk = match result {
+            Ok(r) => r,
+            Err(e) => {
+                session.read_error(&js_error_text(&e));
+                break;
+            }
+        };
+        if Reflect::get(&chunk, &"done".into())
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(true)
+        {
+            break;
+        }
+        let Ok(value) = Reflect::get(&chunk, &"value".into()) else {
+            break;
+        };
+        let value: Uint8Array = value.unchecked_into();
+        let n = value.length() as usize;
+        buf.resize(n, 0);
+        value.copy_to(&mut buf[..n]);
+        session.push(&buf[..n]);
+        progress.bytes += n as u64;
+        if progress.bytes >= PROGRESS_BYTES {
+            progress.post(job, session, false);
+        }
+    }
+    session.end_file();
+}
+
+/// Writes into a file of the origin-private file system through a sync access handle
+/// (dedicated workers only; Chromium, Firefox and Safari have it).
+struct OpfsWriter {
+    handle: FileSystemSyncAccessHandle,
+    at: f64,
+}
+
+impl Write for OpfsWriter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let opts = FileSystemReadWriteOptions::new();
+        opts.set_at(self.at);
+        let n = self
+            .handle
+            .write_with_u8_array_and_options(buf, &opts)
+            .map_err(|e| io::Error::other(js_error_text(&e)))?;
+        self.at += n;
+        Ok(n as usize)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.handle
+            .flush()
+            .map_err(|e| io::Error::other(js_error_text(&e)))
+    }
+}
+
+async fn opfs_file(name: &str) -> Result<OpfsWriter, String> {
+    let storage = scope().navigator().storage();
+    let root: FileSystemDirectoryHandle = JsFuture::from(storage.get_directory())
+        .await
+        .map_err(|e| {
+            format!(
+                "no private file system for the export: {}",
+                js_error_text(&e)
+            )
+        })?
+        .unchecked_into();
+    let opts = FileSystemGetFileOptions::new();
+    opts.set_create(true);
+    let file: FileSystemFileHandle = JsFuture::from(root.get_file_handle_with_options(name, &opts))
+        .await
+        .map_err(|e| js_error_text(&e))?
+        .unchecked_into();
+    let handle: FileSystemSyncAccessHandle = JsFuture::from(file.create_sync_access_handle())
+        .await
+        .map_err(|e| js_error_text(&e))?
+        .unchecked_into();
+    handle
+        .truncate_with_f64(0.0)
+        .map_err(|e| js_error_text(&e))?;
+    Ok(OpfsWriter { handle, at: 0.0 })
+}
+
+async fn export(e: Export) -> Result<(), String> {
+    let settings = parse_settings(&e.settings)?;
+    let parsed = opfs_file(&e.parsed).await?;
+    let rejected = match opfs_file(&e.rejected).await {
+        Ok(r) => r,
+        Err(err) => {
+            parsed.handle.close();
+            return Err(err);
+        }
+    };
+    let (ph, rh) = (parsed.handle.clone(), rejected.handle.clone());
+    let close = || {
+        ph.close();
+        rh.close();
+    };
+    let sink = FileSink::new(
+        BufWriter::with_capacity(1 << 20, parsed),
+        BufWriter::with_capacity(1 << 20, rejected),
+        Anonymize::None,
+    );
+    let sink = match sink {
+        Ok(s) => s,
+        Err(err) => {
+            close();
+            return Err(err.to_string());
+        }
+    };
+    let mut session = match Session::with_sink(&settings, sink) {
+        Ok(s) => s,
+        Err(err) => {
+            close();
+            return Err(err);
+        }
+    };
+    let mut progress = Progress::default();
+    for (file, name) in &e.files {
+        read_file(e.job, file, name, &mut session, &mut progress).await;
+        if is_cancelled(e.job) {
+            close();
+            return Ok(());
+        }
+        progress.post(e.job, &session, true);
+    }
+    let (_, mut sink) = session.finish();
+    let flushed = sink.flush();
+    drop(sink);
+    close();
+    flushed.map_err(|err| format!("writing the export: {err}"))?;
+    post(&message(&[
+        ("type", "exported".into()),
+        ("job", e.job.into()),
+    ]));
+    Ok(())
+}
