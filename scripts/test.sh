@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Runs every test of s3logdrop; installs what is missing first (see .ci/setup).
+# Runs every test of s3logdrop: native, wasm (in Chromium, in a worker), browser end to end.
+# Installs what is missing first (see .ci/setup; ~40 min on a new machine, seconds after).
 # Usage: bash scripts/test.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="$HOME/.cargo/bin:$PWD/node_modules/.bin:$PATH"
 
-bash .ci/setup native
+bash .ci/setup all
 
 echo "== format"
 cargo fmt --all -- --check
@@ -15,5 +16,15 @@ cargo test --release --all-targets
 
 echo "== the core builds for wasm32 (no web dependency in the engine)"
 cargo build --release --target wasm32-unknown-unknown --lib
+
+echo "== wasm-bindgen tests of the web glue (Chromium page and dedicated worker)"
+cargo test --release --target wasm32-unknown-unknown --test web_browser --test web_worker
+
+echo "== the page (trunk release build) and the CLI the end-to-end tests compare with"
+cargo build --release --bin s3logdrop
+trunk build --release
+
+echo "== end-to-end tests in headless Chromium"
+node --test tests/e2e/
 
 echo "== all tests passed"

@@ -221,14 +221,9 @@ function onWorkerMessage(slot, msg) {
       scheduleProgress();
       break;
     case 'summary':
-      try {
-        run.analysis.add(msg.summary);
-      } catch (e) {
-        fail(`A worker's result could not be merged: ${e.message || e}`);
-        return;
-      }
-      run.summaries++;
-      if (run.summaries === pool.length) finishRun();
+      // Merged only when every worker has answered: a cancelled run leaves nothing half-merged.
+      run.parts.push(msg.summary);
+      if (run.parts.length === pool.length) finishRun();
       break;
     case 'exported':
       run.resolve();
@@ -275,7 +270,7 @@ function startRun(fresh) {
   const order = queue.slice().sort((a, b) => b.file.size - a.file.size);
   run = {
     kind: 'analyse', job, queue: order, next: 0, analysis: target, upTo: files.length,
-    bytes: 0, lines: 0, filesDone: 0, summaries: 0, ending: false,
+    bytes: 0, lines: 0, filesDone: 0, parts: [], ending: false,
     totalBytes: queue.reduce((s, f) => s + f.file.size, 0), totalFiles: queue.length,
     started: performance.now(),
   };
@@ -294,6 +289,15 @@ function startRun(fresh) {
 function finishRun() {
   const r = run;
   run = null;
+  try {
+    for (const part of r.parts) r.analysis.add(part);
+  } catch (e) {
+    if (r.analysis !== analysis) r.analysis.free();
+    analysis = null;
+    analysedCount = 0;
+    fail(`A worker's result could not be merged: ${e.message || e}`);
+    return;
+  }
   analysis = r.analysis;
   analysedCount = r.upTo;
   exported = null;
@@ -320,16 +324,17 @@ function cancelRun(byUser) {
     s.inFlight = 0;
   }
   if (r.kind === 'export') r.reject(new Error('cancelled'));
-  if (r.kind === 'analyse' && r.analysis !== analysis) r.analysis.free();
-  if (r.kind === 'analyse' && r.analysis === analysis) {
-    // A cancelled addition leaves the merged analysis half-updated: start over next time.
-    analysis = null;
-    analysedCount = 0;
+  if (r.kind === 'analyse') {
+    if (r.analysis !== analysis) r.analysis.free();
+    // The files of a cancelled run are set aside: the next run does not read them again.
+    if (byUser) files = files.slice(0, analysedCount);
   }
   el.cancel.hidden = true;
   el.progress.hidden = true;
   if (byUser) {
-    text(el.statusText, 'Cancelled. Drop files, change a setting or press a button to run again.');
+    text(el.statusText, r.kind === 'analyse'
+      ? 'Cancelled: the files of that run were set aside. Drop or choose files to run again.'
+      : 'Cancelled.');
     text(el.progressText, '');
     setState('cancelled');
     cancelTimer = setTimeout(() => { if (!run) setState(analysis ? 'done' : 'idle'); }, 1000);

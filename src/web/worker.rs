@@ -208,7 +208,7 @@ async fn run_task(task: Task) -> Result<(), String> {
                 return Err("a file arrived before its job began".into());
             };
             let mut progress = Progress::default();
-            read_file(job, &file, &name, &mut session, &mut progress).await;
+            read_file(Some(job), &file, &name, &mut session, &mut progress).await;
             progress.post(job, &session, true);
             STATE.with(|s| {
                 if !is_cancelled(job) {
@@ -261,10 +261,17 @@ impl Progress {
     }
 }
 
+/// Streams a `File` (or any `Blob`) through the session as one input file, as the
+/// workers do: `File.stream()`, never read whole.
+pub async fn stream_blob<S: Sink>(blob: &Blob, name: &str, session: &mut Session<S>) {
+    read_file(None, blob, name, session, &mut Progress::default()).await;
+}
+
 /// Streams one file through the session (`File.stream()`: never read whole). A read
 /// error (the file was moved or changed while being read) becomes a note on the file.
+/// With a job, stops when it is cancelled and posts progress.
 async fn read_file<S: Sink>(
-    job: f64,
+    job: Option<f64>,
     file: &Blob,
     name: &str,
     session: &mut Session<S>,
@@ -275,7 +282,7 @@ async fn read_file<S: Sink>(
     let mut buf = Vec::new();
     loop {
         let result = JsFuture::from(reader.read()).await;
-        if is_cancelled(job) {
+        if job.is_some_and(is_cancelled) {
             let _ = reader.cancel();
             return;
         }
@@ -302,7 +309,7 @@ async fn read_file<S: Sink>(
         value.copy_to(&mut buf[..n]);
         session.push(&buf[..n]);
         progress.bytes += n as u64;
-        if progress.bytes >= PROGRESS_BYTES {
+        if let Some(job) = job.filter(|_| progress.bytes >= PROGRESS_BYTES) {
             progress.post(job, session, false);
         }
     }
@@ -398,7 +405,7 @@ async fn export(e: Export) -> Result<(), String> {
     };
     let mut progress = Progress::default();
     for (file, name) in &e.files {
-        read_file(e.job, file, name, &mut session, &mut progress).await;
+        read_file(Some(e.job), file, name, &mut session, &mut progress).await;
         if is_cancelled(e.job) {
             close();
             return Ok(());

@@ -1,0 +1,79 @@
+//! The main-thread glue in Chromium (wasm-bindgen-test): merging the workers' partial
+//! summaries, the report object the page reads, the summary outputs, and the chart drawn
+//! on a real canvas.
+#![cfg(target_arch = "wasm32")]
+
+use s3logdrop::outputs;
+use s3logdrop::web::app::{check_settings, default_settings, Analysis};
+use s3logdrop::{Report, Session, Settings, Summary};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const EDGE: &[u8] = include_bytes!("../fixtures/own/edge_cases.log");
+const CORPUS: &[u8] = include_bytes!("../fixtures/corpus/dandi-s3-log-parser__tests.log");
+
+fn summary(files: &[(&str, &[u8])]) -> Summary {
+    let mut s = Session::new(&Settings::default()).unwrap();
+    for (name, bytes) in files {
+        s.begin_file(name);
+        s.push(bytes);
+        s.end_file();
+    }
+    s.finish().0
+}
+
+#[wasm_bindgen_test]
+fn merged_parts_give_the_whole_and_the_same_outputs() {
+    let files: [(&str, &[u8]); 2] = [("a.log", EDGE), ("b.log", CORPUS)];
+    let whole = summary(&files);
+    let mut a = Analysis::new(&default_settings()).unwrap();
+    for f in &files {
+        a.add(&serde_json::to_string(&summary(std::slice::from_ref(f))).unwrap())
+            .unwrap();
+    }
+    let report = Report::new(&whole);
+    let mut want = Vec::new();
+    outputs::write_weeks(&mut want, &report.weeks).unwrap();
+    assert_eq!(a.output("downloads_per_week.csv").unwrap(), want);
+    let js = a.report().unwrap();
+    let get = |k: &str| js_sys::Reflect::get(&js, &k.into()).unwrap();
+    assert_eq!(get("downloads").as_f64().unwrap() as u64, whole.downloads);
+    assert_eq!(get("lines").as_f64().unwrap() as u64, whole.lines);
+    assert_eq!(
+        js_sys::Array::from(&get("weeks")).length() as usize,
+        report.weeks.len()
+    );
+    assert!(a.output("no_such_file.csv").is_err());
+}
+
+#[wasm_bindgen_test]
+fn settings_are_checked_with_a_sentence() {
+    assert!(check_settings(&default_settings()).is_ok());
+    let bad =
+        default_settings().replace("\"exclude_ips\": []", "\"exclude_ips\": [\"10.0.0.0/99\"]");
+    assert!(check_settings(&bad).is_err());
+    assert!(check_settings("{\"no_such_setting\": 1}").is_err());
+}
+
+#[wasm_bindgen_test]
+fn the_chart_is_drawn_on_a_canvas() {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let canvas: web_sys::HtmlCanvasElement = doc.create_element("canvas").unwrap().unchecked_into();
+    canvas.set_width(800);
+    canvas.set_height(500);
+    doc.body().unwrap().append_child(&canvas).unwrap();
+    let mut a = Analysis::new(&default_settings()).unwrap();
+    a.add(&serde_json::to_string(&summary(&[("b.log", CORPUS)])).unwrap())
+        .unwrap();
+    a.draw(canvas.clone(), true, 2.0).unwrap();
+    let ctx: web_sys::CanvasRenderingContext2d =
+        canvas.get_context("2d").unwrap().unwrap().unchecked_into();
+    let data = ctx.get_image_data(0.0, 0.0, 800.0, 500.0).unwrap().data();
+    let blue = data
+        .chunks(4)
+        .filter(|p| p[0] == 0 && p[1] == 90 && p[2] == 181)
+        .count();
+    assert!(blue > 20, "{blue} pixels of the downloads colour");
+}

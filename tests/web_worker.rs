@@ -1,0 +1,62 @@
+//! The worker's glue in a real dedicated worker (wasm-bindgen-test in Chromium): a `Blob`
+//! streamed through `File.stream()` gives the same summary as the bytes pushed natively,
+//! for plain, multi-member gzip and truncated gzip input.
+#![cfg(target_arch = "wasm32")]
+
+use s3logdrop::web::worker::stream_blob;
+use s3logdrop::{Session, Settings, Summary};
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
+
+fn blob(bytes: &[u8]) -> web_sys::Blob {
+    let parts = js_sys::Array::new();
+    parts.push(&js_sys::Uint8Array::from(bytes));
+    web_sys::Blob::new_with_u8_array_sequence(&parts).unwrap()
+}
+
+fn native(files: &[(&str, &[u8])]) -> Summary {
+    let mut s = Session::new(&Settings::default()).unwrap();
+    for (name, bytes) in files {
+        s.begin_file(name);
+        for chunk in bytes.chunks(7) {
+            s.push(chunk);
+        }
+        s.end_file();
+    }
+    s.finish().0
+}
+
+async fn streamed(files: &[(&str, &[u8])]) -> Summary {
+    let mut s = Session::new(&Settings::default()).unwrap();
+    for (name, bytes) in files {
+        stream_blob(&blob(bytes), name, &mut s).await;
+    }
+    s.finish().0
+}
+
+const EDGE: &[u8] = include_bytes!("../fixtures/own/edge_cases.log");
+const MULTI_GZ: &[u8] = include_bytes!("../fixtures/own/edge_cases.multi.gz");
+const CORPUS: &[u8] = include_bytes!("../fixtures/corpus/dandi-s3-log-parser__tests.log");
+const PNG: &[u8] = include_bytes!("../fixtures/own/image.png");
+
+#[wasm_bindgen_test]
+async fn a_streamed_blob_equals_native_pushes() {
+    let big: Vec<u8> = CORPUS.repeat(2000); // several stream chunks
+    let files: Vec<(&str, &[u8])> = vec![
+        ("edge_cases.log", EDGE),
+        ("edge_cases.multi.gz", MULTI_GZ),
+        ("truncated.gz", &MULTI_GZ[..MULTI_GZ.len() / 2]),
+        ("big.log", &big),
+        ("image.png", PNG),
+        ("empty.log", b""),
+    ];
+    let got = streamed(&files).await;
+    assert_eq!(got, native(&files));
+    assert!(got.downloads > 1000, "{} downloads", got.downloads);
+    let kinds: Vec<&str> = got.file_notes.iter().map(|n| n.kind.as_str()).collect();
+    assert!(
+        kinds.contains(&"gzip_truncated") && kinds.contains(&"binary") && kinds.contains(&"empty"),
+        "{kinds:?}"
+    );
+}
