@@ -89,7 +89,7 @@ where
         .max()
         .unwrap_or(0)
         .max(1) as f64
-        * 1.1;
+        * 1.35; // headroom for the legend in the upper left
     let font = |size: f64| (opt.font, size * s).into_font();
     let mut builder = ChartBuilder::on(area);
     builder

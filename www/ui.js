@@ -302,7 +302,7 @@ function finishRun() {
   analysedCount = r.upTo;
   exported = null;
   el.cancel.hidden = true;
-  el.progress.value = 1;
+  el.progress.hidden = true;
   const secs = (performance.now() - r.started) / 1000;
   text(el.statusText, `Done: ${files.length} file${files.length === 1 ? '' : 's'} analysed.`);
   text(el.progressText, `${human(r.totalBytes)} in ${secs.toFixed(1)} s (${human(r.totalBytes / Math.max(secs, 1e-3))}/s).`);
