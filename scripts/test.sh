@@ -23,6 +23,8 @@ cargo test --release --target wasm32-unknown-unknown --test web_browser --test w
 echo "== the page (trunk release build) and the CLI the end-to-end tests compare with"
 cargo build --release --bin s3logdrop
 trunk build --release
+# The same page under a GitHub Pages project path, for the deploy tests.
+trunk build --release --public-url /s3logdrop/ --dist target/dist-subpath
 
 echo "== end-to-end tests in headless Chromium"
 node --test tests/e2e/

@@ -690,6 +690,18 @@ function checkSupport() {
   return true;
 }
 
+// Registers the service worker that keeps the page's files for offline use, and waits
+// (a few seconds at most) until it has them: the page makes no request after "ready".
+async function offline() {
+  if (!('serviceWorker' in navigator) || !window.isSecureContext) return;
+  try {
+    await navigator.serviceWorker.register(new URL('sw.js', base), { scope: base.pathname });
+    await Promise.race([navigator.serviceWorker.ready, new Promise((r) => setTimeout(r, 10_000))]);
+  } catch (_) {
+    // Works online without it.
+  }
+}
+
 async function main() {
   if (!checkSupport()) { setState('error'); return; }
   try {
@@ -708,6 +720,7 @@ async function main() {
     fail(`the workers could not start (${e.message || e})`);
     return;
   }
+  await offline();
   text(el.statusText, 'Ready. Drop logs, choose files or a folder, or try the sample logs.');
   el.body.dataset.ready = 'true';
   setState('idle');
