@@ -16,6 +16,7 @@ pub mod ip;
 pub mod line;
 pub mod outputs;
 pub mod parse;
+pub mod range;
 pub mod report;
 pub mod session;
 pub mod settings;

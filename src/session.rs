@@ -53,6 +53,19 @@ struct FileState {
     rejected: u64,
     first_reject: Option<Reject>,
     raw_bytes: u64,
+    /// A byte range of a bigger file (see [`Session::begin_part`]).
+    part: bool,
+}
+
+/// The note on an empty file.
+pub const EMPTY_NOTE: &str = "the file is empty";
+
+/// The note on a file none of whose lines parsed.
+pub fn no_log_lines_note(rejected: u64, first_reject: Option<Reject>) -> String {
+    let why = first_reject.map_or("", Reject::explain);
+    format!(
+        "no line of this file is an S3 access log line ({rejected} rejected; first reason: {why})"
+    )
 }
 
 /// Parses, filters and aggregates the files pushed into it.
@@ -99,6 +112,19 @@ impl<S: Sink> Session<S> {
 
     /// Starts a file; ends the previous one if it was not ended.
     pub fn begin_file(&mut self, name: &str) {
+        self.begin(name, false);
+    }
+
+    /// Starts one part of a big plain file that is analysed in byte ranges (each range
+    /// in its own session; the caller pushes whole lines, from a line start to a line
+    /// end). Line numbers count from the part's first line and the per-file notes
+    /// (`empty`, `no_log_lines`) are left out: [`Summary::from_parts`] puts the parts'
+    /// summaries together in order and makes them right.
+    pub fn begin_part(&mut self, name: &str) {
+        self.begin(name, true);
+    }
+
+    fn begin(&mut self, name: &str, part: bool) {
         if self.file.is_some() {
             self.end_file();
         }
@@ -113,6 +139,7 @@ impl<S: Sink> Session<S> {
             rejected: 0,
             first_reject: None,
             raw_bytes: 0,
+            part,
         });
     }
 
@@ -162,14 +189,15 @@ impl<S: Sink> Session<S> {
         lines.finish(|e| self.line(e));
         self.lines = lines;
         let f = self.file.take().expect("a file is open");
-        if f.raw_bytes == 0 {
-            self.note_for(&f.name, "empty", "the file is empty");
+        if f.part {
+            // The whole file's notes are made when its parts are put together.
+        } else if f.raw_bytes == 0 {
+            self.note_for(&f.name, "empty", EMPTY_NOTE);
         } else if f.parsed == 0 && f.rejected > 0 {
-            let why = f.first_reject.map_or("", Reject::explain);
             self.note_for(
                 &f.name,
                 "no_log_lines",
-                &format!("no line of this file is an S3 access log line ({} rejected; first reason: {why})", f.rejected),
+                &no_log_lines_note(f.rejected, f.first_reject),
             );
         }
     }

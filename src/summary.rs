@@ -347,6 +347,46 @@ impl Summary {
         self.file_notes.sort();
     }
 
+    /// Puts together the summaries of the parts of one file analysed in byte ranges
+    /// (each from [`Session::begin_part`](crate::session::Session::begin_part)), given in
+    /// file order: shifts each part's sample line numbers by the lines before it, counts
+    /// the file once and makes its notes as a whole-file session would. The result
+    /// equals the summary of the file read in one piece.
+    pub fn from_parts(file: &str, parts: Vec<Summary>, max_samples: u32) -> Summary {
+        let mut total = Summary::default();
+        let mut offset = 0u64;
+        let mut first: Option<(u64, Reject)> = None;
+        for mut p in parts {
+            for (reason, agg) in p.rejects.iter_mut() {
+                for s in agg.samples.iter_mut().filter(|s| s.file == file) {
+                    s.line += offset;
+                    if first.is_none_or(|(line, _)| s.line < line) {
+                        first = Some((s.line, *reason));
+                    }
+                }
+            }
+            offset += p.lines;
+            total.merge(p, max_samples);
+        }
+        total.files = 1;
+        total.file_notes.dedup();
+        if total.bytes == 0 {
+            total.file_notes.push(FileNote {
+                file: file.into(),
+                kind: "empty".into(),
+                message: crate::session::EMPTY_NOTE.into(),
+            });
+        } else if total.parsed == 0 && total.rejected > 0 {
+            total.file_notes.push(FileNote {
+                file: file.into(),
+                kind: "no_log_lines".into(),
+                message: crate::session::no_log_lines_note(total.rejected, first.map(|f| f.1)),
+            });
+        }
+        total.normalize();
+        total
+    }
+
     /// Puts the parts whose order depends on arrival (samples, notes) in canonical order.
     pub fn normalize(&mut self) {
         for a in self.rejects.values_mut() {

@@ -287,3 +287,68 @@ fn regression_gzip_output_does_not_depend_on_chunking() {
         }
     }
 }
+
+/// One file analysed in byte ranges (as the page's workers do with a big plain file):
+/// each range in its own session, put together with `Summary::from_parts`.
+fn in_ranges(name: &str, data: &[u8], cuts: &[u64], chunk: usize) -> Summary {
+    let settings = Settings::default();
+    let mut bounds = vec![0u64];
+    bounds.extend_from_slice(cuts);
+    bounds.push(data.len() as u64);
+    let mut parts = Vec::new();
+    for w in bounds.windows(2) {
+        let mut cutter = s3logdrop::range::RangeCutter::new(w[0], w[1]);
+        let mut s = s3logdrop::Session::new(&settings).unwrap();
+        s.begin_part(name);
+        for piece in data[cutter.read_from() as usize..].chunks(chunk) {
+            if cutter.done() {
+                break;
+            }
+            s.push(cutter.feed(piece));
+        }
+        parts.push(s.finish().0);
+    }
+    Summary::from_parts(name, parts, settings.reject_samples)
+}
+
+fn whole(name: &str, data: &[u8]) -> Summary {
+    let mut s = s3logdrop::Session::new(&Settings::default()).unwrap();
+    s.begin_file(name);
+    s.push(data);
+    s.finish().0
+}
+
+#[test]
+fn a_file_in_byte_ranges_equals_the_file_in_one_piece() {
+    // CRLF lines, rejects, blank lines; every cut point, so cuts fall inside lines and
+    // between \r and \n.
+    let mut data = own("edge_cases.log");
+    for p in corpus_logs() {
+        data.extend(std::fs::read(p).unwrap());
+    }
+    let want = whole("big.log", &data);
+    assert!(want.rejected > 0 && want.downloads > 10);
+    for at in (1..data.len() as u64).step_by(7) {
+        assert_eq!(
+            in_ranges("big.log", &data, &[at], 4096),
+            want,
+            "one cut at {at}"
+        );
+    }
+    let n = data.len() as u64;
+    for k in 1..40u64 {
+        let cuts = [n * k / 120, n * (k + 40) / 120, n * (k + 80) / 120];
+        assert_eq!(
+            in_ranges("big.log", &data, &cuts, 333),
+            want,
+            "cuts {cuts:?}"
+        );
+    }
+    // A file with no log line gets its note once, as a whole.
+    let csv = own("not_a_log.csv");
+    let want = whole("x.csv", &csv);
+    assert_eq!(want.file_notes.len(), 1);
+    for at in 1..csv.len() as u64 {
+        assert_eq!(in_ranges("x.csv", &csv, &[at], 5), want, "cut at {at}");
+    }
+}

@@ -60,3 +60,31 @@ async fn a_streamed_blob_equals_native_pushes() {
         "{kinds:?}"
     );
 }
+
+#[wasm_bindgen_test]
+async fn byte_range_parts_streamed_in_a_worker_equal_the_whole_file() {
+    use s3logdrop::web::worker::stream_part;
+    let data: Vec<u8> = [EDGE, CORPUS].concat().repeat(300);
+    let want = native(&[("big.log", &data)]);
+    let n = data.len() as u64;
+    // A cut between \r and \n, and cuts at arbitrary places.
+    let crlf = data.windows(2).position(|w| w == b"\r\n").unwrap() as u64 + 1;
+    for cuts in [
+        vec![crlf],
+        vec![n / 3, n / 2, 2 * n / 3 + 1],
+        vec![1, n - 1],
+    ] {
+        let mut bounds = vec![0];
+        bounds.extend(cuts.iter().copied());
+        bounds.push(n);
+        let b = blob(&data);
+        let mut parts = Vec::new();
+        for w in bounds.windows(2) {
+            let mut s = Session::new(&Settings::default()).unwrap();
+            stream_part(&b, "big.log", w[0], w[1], &mut s).await;
+            parts.push(s.finish().0);
+        }
+        let got = Summary::from_parts("big.log", parts, Settings::default().reject_samples);
+        assert_eq!(got, want, "cuts {cuts:?}");
+    }
+}

@@ -8,6 +8,10 @@ const script = document.querySelector('script[data-app-js]');
 const base = new URL('.', script ? script.src : document.baseURI);
 const SETTINGS_KEY = 's3logdrop.settings.v1';
 const IN_FLIGHT = 2; // files per worker at a time: the next read is queued while one is parsed
+// A plain file at least this big is cut into byte ranges (at line boundaries) so that all
+// workers share it; gzip cannot be cut, it goes to one worker.
+const SPLIT_MIN = 64 * 1024 * 1024;
+const PART_MIN = 32 * 1024 * 1024;
 
 const $ = (id) => document.getElementById(id);
 const el = {
@@ -212,7 +216,7 @@ function onWorkerMessage(slot, msg) {
       run.bytes += msg.bytes;
       run.lines += msg.lines;
       if (msg.file_done) {
-        run.filesDone++;
+        if (!msg.part) run.filesDone++;
         if (run.kind === 'analyse') {
           slot.inFlight--;
           dispatch(slot);
@@ -225,6 +229,14 @@ function onWorkerMessage(slot, msg) {
       run.parts.push(msg.summary);
       if (run.parts.length === pool.length) finishRun();
       break;
+    case 'part': {
+      const whole = run.split.get(msg.name);
+      whole.got[msg.index] = msg.summary;
+      whole.done++;
+      if (whole.done === whole.count) run.filesDone++;
+      scheduleProgress();
+      break;
+    }
     case 'exported':
       run.resolve();
       break;
@@ -238,10 +250,15 @@ function onWorkerMessage(slot, msg) {
 }
 
 function dispatch(slot) {
+  if (!run || !run.planned) return;
   while (run && run.kind === 'analyse' && slot.inFlight < IN_FLIGHT && run.next < run.queue.length) {
     const item = run.queue[run.next++];
     slot.inFlight++;
-    slot.worker.postMessage({ type: 'file', job: run.job, file: item.file, name: item.name });
+    if (item.part) {
+      slot.worker.postMessage({ type: 'part', job: run.job, file: item.file, name: item.name, ...item.part });
+    } else {
+      slot.worker.postMessage({ type: 'file', job: run.job, file: item.file, name: item.name });
+    }
   }
   if (run && run.kind === 'analyse' && run.next >= run.queue.length && pool.every((s) => s.inFlight === 0) && !run.ending) {
     run.ending = true;
@@ -269,7 +286,7 @@ function startRun(fresh) {
   // Big files first, so the pool does not wait on one big file at the end.
   const order = queue.slice().sort((a, b) => b.file.size - a.file.size);
   run = {
-    kind: 'analyse', job, queue: order, next: 0, analysis: target, upTo: files.length,
+    kind: 'analyse', job, queue: [], next: 0, analysis: target, upTo: files.length, split: new Map(),
     bytes: 0, lines: 0, filesDone: 0, parts: [], ending: false,
     totalBytes: queue.reduce((s, f) => s + f.file.size, 0), totalFiles: queue.length,
     started: performance.now(),
@@ -282,8 +299,42 @@ function startRun(fresh) {
     s.inFlight = 0;
     s.worker.postMessage({ type: 'begin', job, settings: JSON.stringify(settings) });
   }
-  for (const s of pool) dispatch(s);
+  const r = run;
+  plan(order, r).then((items) => {
+    if (run !== r) return;
+    r.queue = items;
+    r.planned = true;
+    el.body.dataset.parts = String(items.filter((i) => i.part).length); // for tests: ranges in this run
+    for (const s of pool) dispatch(s);
+  }).catch((e) => { if (run === r) fail(e.message || String(e)); });
   showProgress();
+}
+
+// The work items: whole files, and byte ranges of big plain files.
+async function plan(order, r) {
+  const items = [];
+  for (const item of order) {
+    const size = item.file.size;
+    if (pool.length > 1 && size >= SPLIT_MIN && !(await compressed(item.file))) {
+      let n = Math.min(pool.length * 4, Math.floor(size / PART_MIN));
+      n = Math.max(n, 2);
+      r.split.set(item.name, { count: n, done: 0, got: new Array(n) });
+      for (let i = 0; i < n; i++) {
+        const start = Math.floor(size * i / n);
+        const end = Math.floor(size * (i + 1) / n);
+        items.push({ file: item.file, name: item.name, part: { start, end, index: i } });
+      }
+    } else {
+      items.push(item);
+    }
+  }
+  return items;
+}
+
+// gzip or zip, by their first bytes (as the engine decides).
+async function compressed(file) {
+  const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
+  return (head[0] === 0x1f && head[1] === 0x8b) || (head[0] === 0x50 && head[1] === 0x4b);
 }
 
 function finishRun() {
@@ -291,6 +342,7 @@ function finishRun() {
   run = null;
   try {
     for (const part of r.parts) r.analysis.add(part);
+    for (const [name, whole] of r.split) r.analysis.add_parts(name, whole.got);
   } catch (e) {
     if (r.analysis !== analysis) r.analysis.free();
     analysis = null;

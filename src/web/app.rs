@@ -72,6 +72,20 @@ impl Analysis {
         Ok(())
     }
 
+    /// Merges the summaries (JSON texts, in file order) of the byte-range parts of one big
+    /// file, as one file.
+    pub fn add_parts(&mut self, name: &str, parts: Vec<String>) -> Result<(), JsError> {
+        let parts = parts
+            .iter()
+            .map(|p| serde_json::from_str::<Summary>(p))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(err)?;
+        let whole = Summary::from_parts(name, parts, self.settings.reject_samples);
+        self.summary.merge(whole, self.settings.reject_samples);
+        self.report = None;
+        Ok(())
+    }
+
     /// Notes a problem with a whole file that the page found itself.
     pub fn note(&mut self, file: &str, kind: &str, message: &str) {
         self.summary.file_notes.push(crate::summary::FileNote {

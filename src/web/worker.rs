@@ -2,6 +2,9 @@
 //!
 //! - `{type: "begin", job, settings}` (settings as JSON text), then
 //! - `{type: "file", job, file, name}` any number of times (the `File` itself: no copy),
+//! - `{type: "part", job, file, name, start, end, index}`: the byte range `[start, end)`
+//!   of a big plain file, cut at line boundaries, in a session of its own, answered by
+//!   `{type: "part", job, index, summary}` (see `Summary::from_parts`);
 //! - `{type: "end", job}`, answered by `{type: "summary", job, summary}` (JSON text);
 //! - `{type: "export", job, settings, files: [{file, name}], parsed, rejected}`: one pass
 //!   over the files in the given order that streams `parsed_output.csv` and
@@ -14,6 +17,7 @@
 
 use super::{get_f64, get_str, js_error_text, message};
 use crate::outputs::{Anonymize, FileSink};
+use crate::range::RangeCutter;
 use crate::session::{NoSink, Session, Sink};
 use crate::settings::Settings;
 use js_sys::{Reflect, Uint8Array};
@@ -33,9 +37,26 @@ use web_sys::{
 const PROGRESS_BYTES: u64 = 4 << 20;
 
 enum Task {
-    Begin { job: f64, settings: String },
-    File { job: f64, file: Blob, name: String },
-    End { job: f64 },
+    Begin {
+        job: f64,
+        settings: String,
+    },
+    File {
+        job: f64,
+        file: Blob,
+        name: String,
+    },
+    Part {
+        job: f64,
+        file: Blob,
+        name: String,
+        start: f64,
+        end: f64,
+        index: f64,
+    },
+    End {
+        job: f64,
+    },
     Export(Export),
 }
 
@@ -50,7 +71,10 @@ struct Export {
 impl Task {
     fn job(&self) -> f64 {
         match self {
-            Task::Begin { job, .. } | Task::File { job, .. } | Task::End { job } => *job,
+            Task::Begin { job, .. }
+            | Task::File { job, .. }
+            | Task::Part { job, .. }
+            | Task::End { job } => *job,
             Task::Export(e) => e.job,
         }
     }
@@ -64,6 +88,8 @@ struct State {
     cancelled: f64,
     /// The session of the job in progress (taken out while a file is read).
     session: Option<(f64, Session<NoSink>)>,
+    /// The settings of the job in progress (parts get sessions of their own).
+    settings: String,
 }
 
 thread_local! {
@@ -124,6 +150,17 @@ fn on_message(data: JsValue) {
                 name: get_str(&data, "name"),
             },
             _ => return post_error(job, "a file message without a file"),
+        },
+        "part" => match Reflect::get(&data, &"file".into()).map(|f| f.dyn_into::<Blob>()) {
+            Ok(Ok(file)) => Task::Part {
+                job,
+                file,
+                name: get_str(&data, "name"),
+                start: get_f64(&data, "start"),
+                end: get_f64(&data, "end"),
+                index: get_f64(&data, "index"),
+            },
+            _ => return post_error(job, "a part message without a file"),
         },
         "end" => Task::End { job },
         "export" => {
@@ -190,7 +227,11 @@ async fn run_task(task: Task) -> Result<(), String> {
     match task {
         Task::Begin { job, settings } => {
             let session = Session::new(&parse_settings(&settings)?)?;
-            STATE.with(|s| s.borrow_mut().session = Some((job, session)));
+            STATE.with(|s| {
+                let mut s = s.borrow_mut();
+                s.session = Some((job, session));
+                s.settings = settings;
+            });
             Ok(())
         }
         Task::File { job, file, name } => {
@@ -208,13 +249,50 @@ async fn run_task(task: Task) -> Result<(), String> {
                 return Err("a file arrived before its job began".into());
             };
             let mut progress = Progress::default();
-            read_file(Some(job), &file, &name, &mut session, &mut progress).await;
+            read_file(Some(job), &file, &name, &mut session, &mut progress, None).await;
             progress.post(job, &session, true);
             STATE.with(|s| {
                 if !is_cancelled(job) {
                     s.borrow_mut().session = Some((job, session));
                 }
             });
+            Ok(())
+        }
+        Task::Part {
+            job,
+            file,
+            name,
+            start,
+            end,
+            index,
+        } => {
+            let settings = STATE.with(|s| s.borrow().settings.clone());
+            let mut session = Session::new(&parse_settings(&settings)?)?;
+            let cutter = RangeCutter::new(start as u64, end as u64);
+            let mut progress = Progress::default();
+            read_file(
+                Some(job),
+                &file,
+                &name,
+                &mut session,
+                &mut progress,
+                Some(cutter),
+            )
+            .await;
+            if is_cancelled(job) {
+                return Ok(());
+            }
+            progress.part = true;
+            progress.post(job, &session, true);
+            let (summary, _) = session.finish();
+            let text = serde_json::to_string(&summary).map_err(|e| e.to_string())?;
+            post(&message(&[
+                ("type", "part".into()),
+                ("job", job.into()),
+                ("index", index.into()),
+                ("name", name.as_str().into()),
+                ("summary", text.into()),
+            ]));
             Ok(())
         }
         Task::End { job } => {
@@ -244,6 +322,8 @@ async fn run_task(task: Task) -> Result<(), String> {
 struct Progress {
     bytes: u64,
     lines_reported: u64,
+    /// The reads were a part of a file (the page counts the file when all parts are in).
+    part: bool,
 }
 
 impl Progress {
@@ -255,6 +335,7 @@ impl Progress {
             ("bytes", (self.bytes as f64).into()),
             ("lines", ((lines - self.lines_reported) as f64).into()),
             ("file_done", file_done.into()),
+            ("part", self.part.into()),
         ]));
         self.bytes = 0;
         self.lines_reported = lines;
@@ -264,21 +345,60 @@ impl Progress {
 /// Streams a `File` (or any `Blob`) through the session as one input file, as the
 /// workers do: `File.stream()`, never read whole.
 pub async fn stream_blob<S: Sink>(blob: &Blob, name: &str, session: &mut Session<S>) {
-    read_file(None, blob, name, session, &mut Progress::default()).await;
+    read_file(None, blob, name, session, &mut Progress::default(), None).await;
+}
+
+/// Streams the byte range `[start, end)` of a plain file, cut at line boundaries, through
+/// a session as one part of that file (see `Session::begin_part`).
+pub async fn stream_part<S: Sink>(
+    blob: &Blob,
+    name: &str,
+    start: u64,
+    end: u64,
+    session: &mut Session<S>,
+) {
+    let cutter = RangeCutter::new(start, end);
+    read_file(
+        None,
+        blob,
+        name,
+        session,
+        &mut Progress::default(),
+        Some(cutter),
+    )
+    .await;
 }
 
 /// Streams one file through the session (`File.stream()`: never read whole). A read
 /// error (the file was moved or changed while being read) becomes a note on the file.
-/// With a job, stops when it is cancelled and posts progress.
+/// With a job, stops when it is cancelled and posts progress. With a cutter, reads one
+/// byte range as a part of the file.
 async fn read_file<S: Sink>(
     job: Option<f64>,
     file: &Blob,
     name: &str,
     session: &mut Session<S>,
     progress: &mut Progress,
+    mut cutter: Option<RangeCutter>,
 ) {
-    session.begin_file(name);
-    let reader: ReadableStreamDefaultReader = file.stream().get_reader().unchecked_into();
+    let stream = match &cutter {
+        Some(c) => {
+            session.begin_part(name);
+            match file.slice_with_f64(c.read_from() as f64) {
+                Ok(b) => b.stream(),
+                Err(e) => {
+                    session.read_error(&js_error_text(&e));
+                    session.end_file();
+                    return;
+                }
+            }
+        }
+        None => {
+            session.begin_file(name);
+            file.stream()
+        }
+    };
+    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut buf = Vec::new();
     loop {
         let result = JsFuture::from(reader.read()).await;
@@ -307,10 +427,18 @@ async fn read_file<S: Sink>(
         let n = value.length() as usize;
         buf.resize(n, 0);
         value.copy_to(&mut buf[..n]);
-        session.push(&buf[..n]);
-        progress.bytes += n as u64;
+        let owned = match cutter.as_mut() {
+            Some(c) => c.feed(&buf[..n]),
+            None => &buf[..n],
+        };
+        session.push(owned);
+        progress.bytes += owned.len() as u64;
         if let Some(job) = job.filter(|_| progress.bytes >= PROGRESS_BYTES) {
             progress.post(job, session, false);
+        }
+        if cutter.as_ref().is_some_and(RangeCutter::done) {
+            let _ = reader.cancel();
+            break;
         }
     }
     session.end_file();
@@ -405,7 +533,7 @@ async fn export(e: Export) -> Result<(), String> {
     };
     let mut progress = Progress::default();
     for (file, name) in &e.files {
-        read_file(Some(e.job), file, name, &mut session, &mut progress).await;
+        read_file(Some(e.job), file, name, &mut session, &mut progress, None).await;
         if is_cancelled(e.job) {
             close();
             return Ok(());

@@ -262,6 +262,33 @@ test('cancel stops a long run at once, the page goes back to idle and runs again
   await context.close();
 });
 
+test('a big plain file is shared by all workers in byte ranges, one cut inside a CRLF, and gives the CLI result', async () => {
+  // ~70 MiB of CRLF lines (with rejects, blank lines, gzip-free): cut in two halves by the
+  // page; the file is built so that the cut falls between a \r and its \n.
+  const unit = Buffer.concat([fs.readFileSync(path.join(root, 'fixtures', 'own', 'edge_cases.log')),
+    ...fs.readdirSync(path.join(root, 'fixtures', 'corpus')).filter((f) => f.endsWith('.log'))
+      .map((f) => Buffer.from(`${fs.readFileSync(path.join(root, 'fixtures', 'corpus', f), 'latin1').replace(/\r?\n$/, '').replace(/\r?\n/g, '\r\n')}\r\n`, 'latin1'))]);
+  const a = Buffer.concat(Array(Math.ceil((35 << 20) / unit.length)).fill(unit));
+  assert.equal(a.subarray(-2).toString(), '\r\n');
+  const b = Buffer.concat([Buffer.from('abc'), a.subarray(5)]);
+  const data = Buffer.concat([a, b]);
+  const cut = Math.floor(data.length / 2);
+  assert.equal(data[cut - 1], 0x0d);
+  assert.equal(data[cut], 0x0a);
+  const dir = path.join(work, 'bigfile');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'big.log'), data);
+  const cliOut = path.join(work, 'bigfile-cli');
+  const cliReport = runCli(['big.log'], cliOut, [], dir);
+  const { page, context } = await openPage(browser, server.url);
+  const workers = await page.evaluate(() => Math.min(navigator.hardwareConcurrency || 2, 8));
+  assert.ok(workers > 1, 'the machine has more than one core');
+  await page.setInputFiles('[data-testid=file-input]', path.join(dir, 'big.log'));
+  await compareWithCli(page, cliReport, cliOut);
+  assert.equal(await page.getAttribute('body', 'data-parts'), '2', 'the file was read as two ranges');
+  await context.close();
+});
+
 test('the chart is drawn in device pixels on a HiDPI screen', async () => {
   const { page, context } = await openPage(browser, server.url, { dpr: 2 });
   await page.click('[data-testid=sample-button]');
