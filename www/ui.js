@@ -189,7 +189,9 @@ function onSettingsChange() {
 // ---------- the worker pool ----------
 
 function startWorkers() {
-  const n = Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 8));
+  // ?workers=N sets the pool size (benchmarks compare one worker with all).
+  const asked = Number(new URLSearchParams(location.search).get('workers'));
+  const n = asked >= 1 && asked <= 64 ? Math.floor(asked) : Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 8));
   const url = new URL('worker_loader.js', base);
   const readies = [];
   for (let i = 0; i < n; i++) {
@@ -356,6 +358,7 @@ function finishRun() {
   el.cancel.hidden = true;
   el.progress.hidden = true;
   const secs = (performance.now() - r.started) / 1000;
+  el.body.dataset.seconds = String(secs); // for the benchmark
   text(el.statusText, `Done: ${files.length} file${files.length === 1 ? '' : 's'} analysed.`);
   text(el.progressText, `${human(r.totalBytes)} in ${secs.toFixed(1)} s (${human(r.totalBytes / Math.max(secs, 1e-3))}/s).`);
   try {
