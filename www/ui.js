@@ -228,8 +228,8 @@ function onWorkerMessage(slot, msg) {
       break;
     case 'summary':
       // Merged only when every worker has answered: a cancelled run leaves nothing half-merged.
-      run.parts.push(msg.summary);
-      if (run.parts.length === pool.length) finishRun();
+      run.summaries.push(msg.summary);
+      if (run.summaries.length === pool.length) finishRun();
       break;
     case 'part': {
       const whole = run.split.get(msg.name);
@@ -289,7 +289,7 @@ function startRun(fresh) {
   const order = queue.slice().sort((a, b) => b.file.size - a.file.size);
   run = {
     kind: 'analyse', job, queue: [], next: 0, analysis: target, upTo: files.length, split: new Map(),
-    bytes: 0, lines: 0, filesDone: 0, parts: [], ending: false,
+    bytes: 0, lines: 0, filesDone: 0, summaries: [], ending: false,
     totalBytes: queue.reduce((s, f) => s + f.file.size, 0), totalFiles: queue.length,
     started: performance.now(),
   };
@@ -343,7 +343,7 @@ function finishRun() {
   const r = run;
   run = null;
   try {
-    for (const part of r.parts) r.analysis.add(part);
+    for (const summary of r.summaries) r.analysis.add(summary);
     for (const [name, whole] of r.split) r.analysis.add_parts(name, whole.got);
   } catch (e) {
     if (r.analysis !== analysis) r.analysis.free();

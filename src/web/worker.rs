@@ -112,6 +112,28 @@ fn post_error(job: f64, text: &str) {
     ]));
 }
 
+/// The `file` field of a message object, when it is a `File` or `Blob`.
+fn get_blob(v: &JsValue) -> Option<Blob> {
+    Reflect::get(v, &"file".into())
+        .ok()?
+        .dyn_into::<Blob>()
+        .ok()
+}
+
+/// Takes the session of `job` out of the state (None if another job's, or none).
+fn take_session(job: f64) -> Option<Session<NoSink>> {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        match s.session.take() {
+            Some((j, session)) if j == job => Some(session),
+            other => {
+                s.session = other;
+                None
+            }
+        }
+    })
+}
+
 fn is_cancelled(job: f64) -> bool {
     STATE.with(|s| job <= s.borrow().cancelled)
 }
@@ -143,16 +165,16 @@ fn on_message(data: JsValue) {
             job,
             settings: get_str(&data, "settings"),
         },
-        "file" => match Reflect::get(&data, &"file".into()).map(|f| f.dyn_into::<Blob>()) {
-            Ok(Ok(file)) => Task::File {
+        "file" => match get_blob(&data) {
+            Some(file) => Task::File {
                 job,
                 file,
                 name: get_str(&data, "name"),
             },
             _ => return post_error(job, "a file message without a file"),
         },
-        "part" => match Reflect::get(&data, &"file".into()).map(|f| f.dyn_into::<Blob>()) {
-            Ok(Ok(file)) => Task::Part {
+        "part" => match get_blob(&data) {
+            Some(file) => Task::Part {
                 job,
                 file,
                 name: get_str(&data, "name"),
@@ -167,8 +189,8 @@ fn on_message(data: JsValue) {
             let mut files = Vec::new();
             let list = Reflect::get(&data, &"files".into()).unwrap_or(JsValue::UNDEFINED);
             for item in js_sys::Array::from(&list).iter() {
-                match Reflect::get(&item, &"file".into()).map(|f| f.dyn_into::<Blob>()) {
-                    Ok(Ok(file)) => files.push((file, get_str(&item, "name"))),
+                match get_blob(&item) {
+                    Some(file) => files.push((file, get_str(&item, "name"))),
                     _ => return post_error(job, "an export message without its files"),
                 }
             }
@@ -235,17 +257,7 @@ async fn run_task(task: Task) -> Result<(), String> {
             Ok(())
         }
         Task::File { job, file, name } => {
-            let taken = STATE.with(|s| {
-                let mut s = s.borrow_mut();
-                match s.session.take() {
-                    Some((j, session)) if j == job => Some(session),
-                    other => {
-                        s.session = other;
-                        None
-                    }
-                }
-            });
-            let Some(mut session) = taken else {
+            let Some(mut session) = take_session(job) else {
                 return Err("a file arrived before its job began".into());
             };
             let mut progress = Progress::default();
@@ -296,14 +308,7 @@ async fn run_task(task: Task) -> Result<(), String> {
             Ok(())
         }
         Task::End { job } => {
-            let session = STATE.with(|s| {
-                let mut s = s.borrow_mut();
-                match s.session.take() {
-                    Some((j, session)) if j == job => Some(session),
-                    _ => None,
-                }
-            });
-            let session = session.ok_or("the job ended before it began")?;
+            let session = take_session(job).ok_or("the job ended before it began")?;
             let (summary, _) = session.finish();
             let text = serde_json::to_string(&summary).map_err(|e| e.to_string())?;
             post(&message(&[
