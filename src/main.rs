@@ -153,6 +153,9 @@ mod cli {
         /// Stop inflating a gzip file after this many bytes.
         #[arg(long, default_value_t = 256 << 30)]
         max_inflated_bytes: u64,
+        /// Stop inflating a gzip file past 1 GiB and this many times its size (0: off).
+        #[arg(long, default_value_t = 250)]
+        max_inflate_ratio: u64,
     }
 
     impl SettingsArgs {
@@ -175,6 +178,7 @@ mod cli {
                 prefix_segments: self.prefix_segments,
                 max_line_bytes: self.max_line_bytes,
                 max_inflated_bytes: self.max_inflated_bytes,
+                max_inflate_ratio: self.max_inflate_ratio,
                 ..Settings::default()
             }
         }
@@ -237,7 +241,12 @@ mod cli {
         for input in inputs {
             session.begin_file(&input.name);
             let mut file = match File::open(&input.path) {
-                Ok(f) => f,
+                Ok(f) => {
+                    if let Ok(meta) = f.metadata() {
+                        session.file_size(meta.len());
+                    }
+                    f
+                }
                 Err(e) => {
                     session.read_error(&e.to_string());
                     session.end_file();

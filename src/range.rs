@@ -68,6 +68,11 @@ impl RangeCutter {
                 }
                 None => {
                     self.pos += chunk.len() as u64;
+                    // A newline from here on would start a line at or after `end`: the
+                    // range owns no line (a file without newlines is not read n times).
+                    if self.pos >= self.end {
+                        self.state = State::Done;
+                    }
                     return &[];
                 }
             }
@@ -134,6 +139,26 @@ mod tests {
         // A cut between \r and \n: the line belongs to the range its first byte is in.
         assert_eq!(cut(data, 4, 8, 1), b"two\r\n");
         assert_eq!(cut(data, 8, 15, 1), b"three\n");
+    }
+
+    #[test]
+    fn a_range_inside_one_long_line_stops_at_its_end() {
+        let data = vec![b'a'; 10_000];
+        let mut c = RangeCutter::new(3_000, 6_000);
+        let mut read = 0;
+        for piece in data[c.read_from() as usize..].chunks(1000) {
+            if c.done() {
+                break;
+            }
+            assert_eq!(c.feed(piece), b"");
+            read += piece.len();
+        }
+        assert!(c.done());
+        assert!(read <= 4_000, "read {read} bytes for a 3,000-byte range");
+        let mut all = cut(&data, 0, 3_000, 1000);
+        all.extend(cut(&data, 3_000, 6_000, 1000));
+        all.extend(cut(&data, 6_000, 10_000, 1000));
+        assert_eq!(all, data);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 
 use crate::line::{LineBuffer, LineEvent};
 use crate::parse::{is_blank, Parser, Record, Reject};
-use crate::settings::{Compiled, Settings};
+use crate::settings::{Compiled, Settings, INFLATE_RATIO_FLOOR};
 use crate::summary::{FileNote, Summary};
 use std::io::Write;
 
@@ -49,6 +49,8 @@ struct FileState {
     sniff: Option<Vec<u8>>,
     line_no: u64,
     inflated: u64,
+    /// The stored size, when the reader knows it (bounds the inflate ratio).
+    size: Option<u64>,
     parsed: u64,
     rejected: u64,
     first_reject: Option<Reject>,
@@ -139,6 +141,7 @@ impl<S: Sink> Session<S> {
             rejected: 0,
             first_reject: None,
             raw_bytes: 0,
+            size: None,
             part,
         });
     }
@@ -199,6 +202,15 @@ impl<S: Sink> Session<S> {
                 "no_log_lines",
                 &no_log_lines_note(f.rejected, f.first_reject),
             );
+        }
+    }
+
+    /// Gives the stored size of the current file, when the reader knows it: a gzip file
+    /// is then stopped once it inflates past `max_inflate_ratio` times that size (and
+    /// past [`INFLATE_RATIO_FLOOR`]).
+    pub fn file_size(&mut self, size: u64) {
+        if let Some(f) = self.file.as_mut() {
+            f.size = Some(size);
         }
     }
 
@@ -290,18 +302,31 @@ impl<S: Sink> Session<S> {
         }
     }
 
-    /// Passes inflated bytes on, enforcing the inflate limit; false once the file is refused.
+    /// Passes inflated bytes on, enforcing the inflate limits; false once the file is refused.
     fn inflated_content(&mut self, bytes: &[u8]) -> bool {
-        let limit = self.compiled.settings.max_inflated_bytes;
+        let (mut limit, ratio) = (
+            self.compiled.settings.max_inflated_bytes,
+            self.compiled.settings.max_inflate_ratio,
+        );
+        let mut by_ratio = false;
         let f = self.file.as_mut().expect("a file is open");
+        if let (Some(size), 1..) = (f.size, ratio) {
+            let bound = size.saturating_mul(ratio).max(INFLATE_RATIO_FLOOR);
+            if bound < limit {
+                limit = bound;
+                by_ratio = true;
+            }
+        }
         let room = limit.saturating_sub(f.inflated);
         f.inflated += bytes.len() as u64;
         if (bytes.len() as u64) > room {
             self.content(&bytes[..room as usize]);
-            self.refuse(
-                "gzip_limit",
-                &format!("the file inflates to more than {limit} bytes (the inflate limit, a guard against gzip bombs); the first {limit} bytes were analysed"),
-            );
+            let why = if by_ratio {
+                format!("the file inflates to more than {ratio} times its size (the inflate ratio limit, a guard against gzip bombs); the first {limit} bytes were analysed")
+            } else {
+                format!("the file inflates to more than {limit} bytes (the inflate limit, a guard against gzip bombs); the first {limit} bytes were analysed")
+            };
+            self.refuse("gzip_limit", &why);
             return false;
         }
         self.content(bytes);

@@ -7,6 +7,7 @@ use common::*;
 use s3logdrop::gen::{GenConfig, Generator};
 use s3logdrop::parse::Reject;
 use s3logdrop::report::{weeks, Report};
+use s3logdrop::session::Session;
 use s3logdrop::settings::Settings;
 use s3logdrop::summary::Summary;
 use std::io::Write;
@@ -181,6 +182,53 @@ fn gzip_bomb_stops_at_the_limit() {
     assert_eq!(s.file_notes.len(), 1);
     assert_eq!(s.file_notes[0].kind, "gzip_limit");
     assert_eq!(s.blank, 8 << 20);
+}
+
+#[test]
+fn gzip_bomb_stops_at_the_ratio_limit_when_the_size_is_known() {
+    // One 64 MiB member repeated: 1.25 GiB of log lines from a file of about 1 MB.
+    let line = b"79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be b [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 3E57 REST.GET.OBJECT k \"GET /b/k HTTP/1.1\" 200 - 113 113 7 - \"-\" \"curl/8\" -\n";
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let mut written = 0;
+    while written < 64 << 20 {
+        enc.write_all(line).unwrap();
+        written += line.len();
+    }
+    let member = enc.finish().unwrap();
+    let bomb = member.repeat(20);
+    let inflated = (written * 20) as u64;
+    let settings = Settings::default();
+    assert!(inflated > s3logdrop::settings::INFLATE_RATIO_FLOOR);
+    assert!(inflated > bomb.len() as u64 * settings.max_inflate_ratio);
+
+    let run = |size: Option<u64>| {
+        let mut s = Session::new(&settings).unwrap();
+        s.begin_file("bomb.gz");
+        if let Some(size) = size {
+            s.file_size(size);
+        }
+        for piece in bomb.chunks(1 << 16) {
+            s.push(piece);
+        }
+        s.finish().0
+    };
+    let stopped = run(Some(bomb.len() as u64));
+    assert_eq!(stopped.file_notes.len(), 1, "{:?}", stopped.file_notes);
+    assert_eq!(stopped.file_notes[0].kind, "gzip_limit");
+    assert!(stopped.file_notes[0].message.contains("250 times its size"));
+    // Exactly the first `limit` bytes were read: whole lines, then the cut one.
+    let limit = (bomb.len() as u64 * settings.max_inflate_ratio)
+        .max(s3logdrop::settings::INFLATE_RATIO_FLOOR);
+    let lines = limit / line.len() as u64;
+    assert!(
+        stopped.lines == lines || stopped.lines == lines + 1,
+        "{}",
+        stopped.lines
+    );
+    // Without the size (a pipe), only the absolute limit applies: all of it is read.
+    let whole = run(None);
+    assert!(whole.file_notes.is_empty(), "{:?}", whole.file_notes);
+    assert_eq!(whole.lines, inflated / line.len() as u64);
 }
 
 fn generated_files(seed: u64, n: usize, lines_each: usize) -> Vec<(String, Vec<u8>)> {

@@ -53,6 +53,7 @@ let jobCounter = 0;
 let settings = null; // current settings object
 let exported = null; // {job, key, names: {csv, txt}} the row exports written for this analysis
 let cancelTimer = null;
+let idleWaiters = []; // resolved when no run is in progress (see whenIdle)
 
 // ---------- helpers ----------
 
@@ -114,6 +115,19 @@ function download(blob, name) {
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
+// A download asked for while a run is in progress (a settings field re-runs the analysis
+// when it loses focus to the download button) waits for the run instead of being lost.
+function whenIdle() {
+  return run ? new Promise((resolve) => idleWaiters.push(resolve)) : Promise.resolve();
+}
+
+function settle() {
+  if (run) return;
+  const waiters = idleWaiters;
+  idleWaiters = [];
+  for (const w of waiters) w();
+}
+
 // ---------- settings ----------
 
 function loadSettings() {
@@ -144,13 +158,14 @@ function fillForm(s) {
   f.prefix_segments.value = s.prefix_segments;
   f.max_line_bytes.value = s.max_line_bytes;
   f.max_inflated_bytes.value = s.max_inflated_bytes;
+  f.max_inflate_ratio.value = s.max_inflate_ratio;
 }
 
 function readForm() {
   const f = el.form.elements;
-  const num = (name) => {
+  const num = (name, zero = false) => {
     const v = Number(f[name].value);
-    return Number.isFinite(v) && v > 0 ? Math.floor(v) : settings[name];
+    return Number.isFinite(v) && (v > 0 || (zero && v === 0)) ? Math.floor(v) : settings[name];
   };
   return {
     ...settings,
@@ -166,6 +181,7 @@ function readForm() {
     prefix_segments: num('prefix_segments'),
     max_line_bytes: num('max_line_bytes'),
     max_inflated_bytes: num('max_inflated_bytes'),
+    max_inflate_ratio: num('max_inflate_ratio', true),
   };
 }
 
@@ -368,6 +384,7 @@ function finishRun() {
     return;
   }
   setState('done');
+  settle();
 }
 
 function cancelRun(byUser) {
@@ -394,12 +411,14 @@ function cancelRun(byUser) {
     setState('cancelled');
     cancelTimer = setTimeout(() => { if (!run) setState(analysis ? 'done' : 'idle'); }, 1000);
   }
+  settle();
 }
 
 function fail(message) {
   if (run) cancelRun(false);
   text(el.statusText, `Something went wrong: ${message}`);
   setState('error');
+  settle();
 }
 
 let progressPending = false;
@@ -516,7 +535,15 @@ function drawChart() {
 // ---------- downloads ----------
 
 async function saveOutput(name) {
-  if (!analysis || run) return;
+  while (run) {
+    text(el.exportStatus, `${name}: waiting for the analysis to finish…`);
+    await whenIdle();
+  }
+  if (!analysis) {
+    text(el.exportStatus, `${name}: there is no finished analysis to save.`);
+    return;
+  }
+  text(el.exportStatus, '');
   try {
     if (name === 'downloads_over_time.png') {
       const blob = await new Promise((resolve) => el.chart.toBlob(resolve, 'image/png'));
@@ -562,6 +589,7 @@ async function saveRowExport(name) {
       el.cancel.hidden = true;
       el.progress.hidden = true;
       setState(analysis ? 'done' : 'idle');
+      settle();
     });
     // Earlier exports are no longer needed.
     for await (const key of root.keys()) {
@@ -723,9 +751,21 @@ function wire() {
   // A file dropped beside the zone must not make the browser navigate away to it.
   window.addEventListener('dragover', (e) => e.preventDefault());
   window.addEventListener('drop', (e) => e.preventDefault());
+  // Enter or Space on the zone itself (not on a button inside it) opens the file chooser.
   zone.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' || e.key === ' ') { e.preventDefault(); el.fileInput.click(); }
+    if (e.target === zone && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); el.fileInput.click(); }
   });
+}
+
+// True when the browser runs WebAssembly SIMD (the engine is built with simd128): a
+// 30-byte module with one v128 instruction, validated, not run.
+function simd() {
+  try {
+    return WebAssembly.validate(new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3,
+      2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11]));
+  } catch (_) {
+    return false;
+  }
 }
 
 function checkSupport() {
@@ -733,8 +773,9 @@ function checkSupport() {
   if (typeof Worker === 'undefined') missing.push('Web Workers');
   if (typeof WebAssembly === 'undefined') missing.push('WebAssembly');
   if (!('stream' in Blob.prototype)) missing.push('File.stream()');
+  if (typeof WebAssembly !== 'undefined' && !simd()) missing.push('WebAssembly SIMD');
   if (missing.length > 0) {
-    text(el.support, `This browser lacks ${missing.join(', ')}; s3logdrop needs a current Chromium-based browser, Firefox or Safari.`);
+    text(el.support, `This browser lacks ${missing.join(', ')}. s3logdrop needs Chrome, Edge or another Chromium-based browser 91 or newer, Firefox 89 or newer, or Safari 16.4 or newer.`);
     el.support.hidden = false;
     return false;
   }

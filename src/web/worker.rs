@@ -400,11 +400,13 @@ async fn read_file<S: Sink>(
         }
         None => {
             session.begin_file(name);
+            session.file_size(file.size() as u64);
             file.stream()
         }
     };
     let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
     let mut buf = Vec::new();
+    let mut read = 0u64;
     loop {
         let result = JsFuture::from(reader.read()).await;
         if job.is_some_and(is_cancelled) {
@@ -414,7 +416,10 @@ async fn read_file<S: Sink>(
         let chunk = match result {
             Ok(r) => r,
             Err(e) => {
-                session.read_error(&js_error_text(&e));
+                session.read_error(&format!(
+                    "the browser stopped reading it; was it moved, changed or deleted while being read? ({})",
+                    js_error_text(&e)
+                ));
                 break;
             }
         };
@@ -423,6 +428,13 @@ async fn read_file<S: Sink>(
             .and_then(|d| d.as_bool())
             .unwrap_or(true)
         {
+            // A file that shrank under the reader can end early without an error.
+            let size = file.size() as u64;
+            if cutter.is_none() && read != size {
+                session.read_error(&format!(
+                    "{read} bytes were read of the {size} it had when chosen; was it changed while being read?"
+                ));
+            }
             break;
         }
         let Ok(value) = Reflect::get(&chunk, &"value".into()) else {
@@ -430,6 +442,7 @@ async fn read_file<S: Sink>(
         };
         let value: Uint8Array = value.unchecked_into();
         let n = value.length() as usize;
+        read += n as u64;
         buf.resize(n, 0);
         value.copy_to(&mut buf[..n]);
         let owned = match cutter.as_mut() {

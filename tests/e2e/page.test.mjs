@@ -4,25 +4,20 @@
 //
 // Needs `trunk build --release` (dist/) and `cargo build --release` (the CLI): run through
 // `bash scripts/test.sh`, which builds both first.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { execFileSync } from 'node:child_process';
 import {
-  root, cli, serve, launch, openPage, waitDone, weeklyTable, runCli, downloadBytes,
+  root, cli, useBrowser, openPage, waitDone, runCli, downloadBytes, METRICS, assertPrivate, compareWithCli,
 } from './support.mjs';
 
-const METRICS = ['files', 'lines', 'parsed', 'rejected', 'blank', 'downloads', 'unique_users'];
-const ROW_EXPORTS = ['parsed_output.csv', 'rejected_lines.txt'];
-const SUMMARY_EXPORTS = ['downloads_per_week.csv', 'parsed_output_filt.csv', 'top_objects.csv', 'top_prefixes.csv', 'summary.json'];
 const XSS = '<img src=x onerror=alert(1)>';
 
-let server;
-let browser;
-let work;
+// The served page, a browser, a scratch folder, for this file's tests.
+const env = useBrowser('s3logdrop-e2e-');
 
 function generate(out, args) {
   execFileSync(cli, ['generate', '--out', out, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -60,53 +55,12 @@ function hostileLog() {
   ].join('\n');
 }
 
-function assertPrivate(requests, loadedAt, pageUrl) {
-  const origin = new URL(pageUrl).origin;
-  const net = requests.filter((r) => !r.url.startsWith('blob:') && !r.url.startsWith('data:'));
-  const foreign = net.filter((r) => new URL(r.url).origin !== origin);
-  assert.deepEqual(foreign.map((r) => r.url), [], 'no request to another origin');
-  const late = net.filter((r) => r.time > loadedAt);
-  assert.deepEqual(late.map((r) => r.url), [], 'no request after the page and its workers loaded');
-}
-
-async function compareWithCli(page, cliReport, outDir) {
-  const shown = await waitDone(page);
-  for (const m of METRICS) assert.equal(shown[m], cliReport[m], `summary ${m}`);
-  const rows = await weeklyTable(page);
-  assert.deepEqual(rows, cliReport.weeks.map((w) => [w.week_start, String(w.downloads), String(w.new_unique_users),
-    String(w.active_unique_users), String(w.bytes_sent)]), 'weekly table');
-  for (const name of [...SUMMARY_EXPORTS, ...ROW_EXPORTS]) {
-    const got = await downloadBytes(page, name);
-    assert.equal(got.name, name);
-    const want = fs.readFileSync(path.join(outDir, name));
-    assert.ok(got.bytes.equals(want), `${name}: the page's bytes equal the CLI's (${got.bytes.length} vs ${want.length} bytes)`);
-  }
-  const png = await downloadBytes(page, 'downloads_over_time.png');
-  assert.ok(png.bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])), 'a PNG');
-  assert.ok(png.bytes.length > 5000, 'a PNG with a chart in it');
-}
-
-before(async () => {
-  for (const p of [path.join(root, 'dist', 'index.html'), cli]) {
-    assert.ok(fs.existsSync(p), `${p} is missing: run bash scripts/test.sh (it builds the page and the CLI)`);
-  }
-  work = fs.mkdtempSync(path.join(os.tmpdir(), 's3logdrop-e2e-'));
-  server = await serve();
-  browser = await launch();
-});
-
-after(async () => {
-  if (browser) await browser.close();
-  if (server) await server.close();
-  if (work) fs.rmSync(work, { recursive: true, force: true });
-});
-
 test('a folder picked with the folder input gives the CLI numbers and files, byte for byte', async () => {
-  const delivery = makeDelivery(path.join(work, 'folder'));
-  const cliOut = path.join(work, 'folder-cli');
+  const delivery = makeDelivery(path.join(env.work, 'folder'));
+  const cliOut = path.join(env.work, 'folder-cli');
   const cliReport = runCli([delivery], cliOut);
   assert.ok(cliReport.files > 70 && cliReport.downloads > 100, 'a real input');
-  const { page, context, requests, loadedAt, errors } = await openPage(browser, server.url);
+  const { page, context, requests, loadedAt, errors } = await openPage(env.browser, env.server.url);
   let dialogs = 0;
   page.on('dialog', (d) => { dialogs++; d.dismiss(); });
   await page.setInputFiles('[data-testid=folder-input]', delivery);
@@ -122,15 +76,15 @@ test('a folder picked with the folder input gives the CLI numbers and files, byt
 
   assert.equal(dialogs, 0, 'no script from the log ran');
   assert.deepEqual(errors, [], 'no error in the console');
-  assertPrivate(requests, loadedAt, server.url);
+  assertPrivate(requests, loadedAt, env.server.url);
   await context.close();
 });
 
 test('log text from strangers is shown as text, never run', async () => {
-  const dir = path.join(work, 'hostile');
+  const dir = path.join(env.work, 'hostile');
   fs.mkdirSync(dir);
   fs.writeFileSync(path.join(dir, 'hostile.log'), hostileLog());
-  const { page, context, requests, loadedAt } = await openPage(browser, server.url);
+  const { page, context, requests, loadedAt } = await openPage(env.browser, env.server.url);
   let dialogs = 0;
   page.on('dialog', (d) => { dialogs++; d.dismiss(); });
   await page.setInputFiles('[data-testid=file-input]', path.join(dir, 'hostile.log'));
@@ -145,23 +99,23 @@ test('log text from strangers is shown as text, never run', async () => {
   assert.equal(dialogs, 0, 'no script from the log ran');
   // The CSV export cannot run as a formula either: the CLI's tests check the apostrophe;
   // here the page's file equals the CLI's.
-  const cliOut = path.join(work, 'hostile-cli');
+  const cliOut = path.join(env.work, 'hostile-cli');
   runCli(['hostile.log'], cliOut, [], dir);
   const got = await downloadBytes(page, 'top_objects.csv');
   assert.ok(got.bytes.equals(fs.readFileSync(path.join(cliOut, 'top_objects.csv'))));
-  assertPrivate(requests, loadedAt, server.url);
+  assertPrivate(requests, loadedAt, env.server.url);
   await context.close();
 });
 
 test('files dropped on the drop zone, then more files dropped later, add up to the CLI result', async () => {
-  const dir = path.join(work, 'drop');
+  const dir = path.join(env.work, 'drop');
   generate(dir, ['--bytes', '200000', '--files', '12', '--seed', '9', '--mean-gap', '5000']);
   fs.copyFileSync(path.join(root, 'fixtures', 'own', 'edge_cases.multi.gz'), path.join(dir, 'edge_cases.multi.gz'));
   fs.copyFileSync(path.join(root, 'fixtures', 'own', 'not_a_log.csv'), path.join(dir, 'not_a_log.csv'));
   const names = fs.readdirSync(dir).sort();
-  const cliOut = path.join(work, 'drop-cli');
+  const cliOut = path.join(env.work, 'drop-cli');
   const cliReport = runCli(names, cliOut, [], dir);
-  const { page, context, requests, loadedAt } = await openPage(browser, server.url);
+  const { page, context, requests, loadedAt } = await openPage(env.browser, env.server.url);
   const drop = async (list) => {
     const payload = list.map((n) => ({ name: n, b64: fs.readFileSync(path.join(dir, n)).toString('base64') }));
     const dt = await page.evaluateHandle((items) => {
@@ -181,12 +135,12 @@ test('files dropped on the drop zone, then more files dropped later, add up to t
   await drop(names.slice(5)); // dropping more adds them to the analysis
   await page.waitForFunction(() => document.body.dataset.state === 'running' || document.body.dataset.state === 'done');
   await compareWithCli(page, cliReport, cliOut);
-  assertPrivate(requests, loadedAt, server.url);
+  assertPrivate(requests, loadedAt, env.server.url);
   await context.close();
 });
 
 test('a dropped folder is walked to the end: readEntries is called until it returns nothing', async () => {
-  const { page, context } = await openPage(browser, server.url);
+  const { page, context } = await openPage(env.browser, env.server.url);
   // A fake directory tree (a real one cannot be made from a test): 2 levels, 250 files in
   // one folder, handed out at most 100 per readEntries() call as Chromium does.
   const count = await page.evaluate(async () => {
@@ -212,19 +166,19 @@ test('a dropped folder is walked to the end: readEntries is called until it retu
 });
 
 test('changing a setting re-runs the analysis, matches the CLI with that flag, and is remembered', async () => {
-  const dir = path.join(work, 'settings');
+  const dir = path.join(env.work, 'settings');
   generate(dir, ['--bytes', '300000', '--files', '4', '--seed', '5', '--mean-gap', '3000']);
   const names = fs.readdirSync(dir).sort();
-  const { page, context } = await openPage(browser, server.url);
+  const { page, context } = await openPage(env.browser, env.server.url);
   await page.setInputFiles('[data-testid=file-input]', names.map((n) => path.join(dir, n)));
   const before = await waitDone(page);
-  const cliDefault = runCli(names, path.join(work, 'settings-cli'), [], dir);
+  const cliDefault = runCli(names, path.join(env.work, 'settings-cli'), [], dir);
   assert.equal(before.downloads, cliDefault.downloads);
   await page.selectOption('select[name=bots]', 'off');
   await page.waitForFunction((d) => document.body.dataset.state === 'done'
     && Number(document.querySelector('[data-metric=downloads]').textContent) !== d, before.downloads);
   const after = await waitDone(page);
-  const cliOff = runCli(names, path.join(work, 'settings-cli-off'), ['--bots', 'off'], dir);
+  const cliOff = runCli(names, path.join(env.work, 'settings-cli-off'), ['--bots', 'off'], dir);
   assert.equal(after.downloads, cliOff.downloads);
   assert.ok(after.downloads > before.downloads, 'bots counted again');
   await page.reload();
@@ -240,10 +194,10 @@ test('changing a setting re-runs the analysis, matches the CLI with that flag, a
 });
 
 test('cancel stops a long run at once, the page goes back to idle and runs again', async () => {
-  const dir = path.join(work, 'big');
+  const dir = path.join(env.work, 'big');
   generate(dir, ['--bytes', String(600 << 20), '--files', '6', '--seed', '6']);
   const names = fs.readdirSync(dir).sort();
-  const { page, context } = await openPage(browser, server.url);
+  const { page, context } = await openPage(env.browser, env.server.url);
   await page.setInputFiles('[data-testid=file-input]', names.map((n) => path.join(dir, n)));
   await page.waitForSelector('body[data-state="running"]');
   await page.waitForFunction(() => /lines/.test(document.querySelector('[data-testid=progress-text]').textContent));
@@ -257,7 +211,7 @@ test('cancel stops a long run at once, the page goes back to idle and runs again
   // And it runs again.
   await page.click('[data-testid=sample-button]');
   const shown = await waitDone(page);
-  const samples = runCli([path.join(root, 'www', 'samples', 'sample-logs')], path.join(work, 'samples-cli'));
+  const samples = runCli([path.join(root, 'www', 'samples', 'sample-logs')], path.join(env.work, 'samples-cli'));
   for (const m of METRICS) assert.equal(shown[m], samples[m], `sample ${m}`);
   await context.close();
 });
@@ -275,12 +229,12 @@ test('a big plain file is shared by all workers in byte ranges, one cut inside a
   const cut = Math.floor(data.length / 2);
   assert.equal(data[cut - 1], 0x0d);
   assert.equal(data[cut], 0x0a);
-  const dir = path.join(work, 'bigfile');
+  const dir = path.join(env.work, 'bigfile');
   fs.mkdirSync(dir);
   fs.writeFileSync(path.join(dir, 'big.log'), data);
-  const cliOut = path.join(work, 'bigfile-cli');
+  const cliOut = path.join(env.work, 'bigfile-cli');
   const cliReport = runCli(['big.log'], cliOut, [], dir);
-  const { page, context } = await openPage(browser, server.url);
+  const { page, context } = await openPage(env.browser, env.server.url);
   const workers = await page.evaluate(() => Math.min(navigator.hardwareConcurrency || 2, 8));
   assert.ok(workers > 1, 'the machine has more than one core');
   await page.setInputFiles('[data-testid=file-input]', path.join(dir, 'big.log'));
@@ -290,7 +244,7 @@ test('a big plain file is shared by all workers in byte ranges, one cut inside a
 });
 
 test('the chart is drawn in device pixels on a HiDPI screen', async () => {
-  const { page, context } = await openPage(browser, server.url, { dpr: 2 });
+  const { page, context } = await openPage(env.browser, env.server.url, { dpr: 2 });
   await page.click('[data-testid=sample-button]');
   await waitDone(page);
   const c = await page.evaluate(() => {

@@ -3,9 +3,12 @@
 // playwright-core, record every request, run the native CLI.
 import http from 'node:http';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { before, after } from 'node:test';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -91,4 +94,57 @@ export async function downloadBytes(page, name) {
   ]);
   const p = await dl.path();
   return { name: dl.suggestedFilename(), bytes: fs.readFileSync(p) };
+}
+
+export const METRICS = ['files', 'lines', 'parsed', 'rejected', 'blank', 'downloads', 'unique_users'];
+export const ROW_EXPORTS = ['parsed_output.csv', 'rejected_lines.txt'];
+export const SUMMARY_EXPORTS = ['downloads_per_week.csv', 'parsed_output_filt.csv', 'top_objects.csv', 'top_prefixes.csv', 'summary.json'];
+
+export function assertPrivate(requests, loadedAt, pageUrl) {
+  const origin = new URL(pageUrl).origin;
+  const net = requests.filter((r) => !r.url.startsWith('blob:') && !r.url.startsWith('data:'));
+  const foreign = net.filter((r) => new URL(r.url).origin !== origin);
+  assert.deepEqual(foreign.map((r) => r.url), [], 'no request to another origin');
+  const late = net.filter((r) => r.time > loadedAt);
+  assert.deepEqual(late.map((r) => r.url), [], 'no request after the page and its workers loaded');
+}
+
+/** Waits for the run, then checks the summary, the weekly table and every download against the CLI's. */
+export async function compareWithCli(page, cliReport, outDir) {
+  const shown = await waitDone(page);
+  for (const m of METRICS) assert.equal(shown[m], cliReport[m], `summary ${m}`);
+  const rows = await weeklyTable(page);
+  assert.deepEqual(rows, cliReport.weeks.map((w) => [w.week_start, String(w.downloads), String(w.new_unique_users),
+    String(w.active_unique_users), String(w.bytes_sent)]), 'weekly table');
+  for (const name of [...SUMMARY_EXPORTS, ...ROW_EXPORTS]) {
+    const got = await downloadBytes(page, name);
+    assert.equal(got.name, name);
+    const want = fs.readFileSync(path.join(outDir, name));
+    assert.ok(got.bytes.equals(want), `${name}: the page's bytes equal the CLI's (${got.bytes.length} vs ${want.length} bytes)`);
+  }
+  const png = await downloadBytes(page, 'downloads_over_time.png');
+  assert.ok(png.bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])), 'a PNG');
+  assert.ok(png.bytes.length > 5000, 'a PNG with a chart in it');
+}
+
+
+/** Before this file's tests: checks the builds, serves dist/, starts the browser, makes a
+ * scratch folder; after them, closes and removes all. The returned object holds
+ * {server, browser, work} once the tests run. */
+export function useBrowser(prefix) {
+  const env = {};
+  before(async () => {
+    for (const p of [path.join(dist, 'index.html'), cli]) {
+      assert.ok(fs.existsSync(p), `${p} is missing: run bash scripts/test.sh (it builds the page and the CLI)`);
+    }
+    env.work = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    env.server = await serve();
+    env.browser = await launch();
+  });
+  after(async () => {
+    if (env.browser) await env.browser.close();
+    if (env.server) await env.server.close();
+    if (env.work) fs.rmSync(env.work, { recursive: true, force: true });
+  });
+  return env;
 }
