@@ -204,11 +204,13 @@ function onSettingsChange() {
 
 // ---------- the worker pool ----------
 
-function startWorkers() {
+async function startWorkers() {
   // ?workers=N sets the pool size (benchmarks compare one worker with all).
   const asked = Number(new URLSearchParams(location.search).get('workers'));
   const n = asked >= 1 && asked <= 64 ? Math.floor(asked) : Math.max(1, Math.min(navigator.hardwareConcurrency || 2, 8));
-  const url = new URL('worker_loader.js', base);
+  const url = new URL('worker-boot.js', base);
+  // The engine is compiled once, here, and the module posted to every worker.
+  const module = await compileWorkerModule();
   const readies = [];
   for (let i = 0; i < n; i++) {
     const worker = new Worker(url);
@@ -218,13 +220,28 @@ function startWorkers() {
         if (ev.data && ev.data.type === 'ready') {
           worker.onmessage = (e) => onWorkerMessage(slot, e.data);
           resolve();
+        } else if (ev.data && ev.data.type === 'error') {
+          reject(new Error(ev.data.message));
         }
       };
       worker.onerror = (ev) => reject(new Error(ev.message || 'the worker failed to start'));
     }));
+    worker.postMessage({ type: 'module', module });
     pool.push(slot);
   }
   return Promise.all(readies);
+}
+
+async function compileWorkerModule() {
+  const wasmUrl = new URL('worker_bg.wasm', base);
+  const response = await fetch(wasmUrl);
+  if (!response.ok) throw new Error(`${wasmUrl.pathname}: HTTP ${response.status}`);
+  // compileStreaming needs the application/wasm type; a server that sends another one
+  // still works through the slower path.
+  if (WebAssembly.compileStreaming && (response.headers.get('content-type') || '').startsWith('application/wasm')) {
+    return WebAssembly.compileStreaming(response);
+  }
+  return WebAssembly.compile(await response.arrayBuffer());
 }
 
 function onWorkerMessage(slot, msg) {

@@ -77,6 +77,10 @@ test('a folder picked with the folder input gives the CLI numbers and files, byt
   assert.equal(dialogs, 0, 'no script from the log ran');
   assert.deepEqual(errors, [], 'no error in the console');
   assertPrivate(requests, loadedAt, env.server.url);
+  // The workers' engine is fetched and compiled once by the page, whatever the pool size.
+  const fetched = requests.filter((r) => !r.fromServiceWorker && r.url.endsWith('/worker_bg.wasm'));
+  assert.equal(fetched.length, 1, JSON.stringify(requests.map((r) => r.url)));
+  assert.ok(await page.evaluate(() => Math.min(navigator.hardwareConcurrency, 8)) >= 2, 'a pool of several workers');
   await context.close();
 });
 

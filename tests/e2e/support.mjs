@@ -53,11 +53,11 @@ export async function launch(extraArgs = []) {
   });
 }
 
-/** A page with every request recorded (page and workers): `requests` is [{url, time}]. */
+/** A page with every request recorded (page and workers): `requests` is [{url, time, fromServiceWorker}]. */
 export async function openPage(browser, url, opts = {}) {
   const context = await browser.newContext({ acceptDownloads: true, deviceScaleFactor: opts.dpr || 1, viewport: { width: 1280, height: 900 } });
   const requests = [];
-  context.on('request', (r) => requests.push({ url: r.url(), time: Date.now() }));
+  context.on('request', (r) => requests.push({ url: r.url(), time: Date.now(), fromServiceWorker: !!r.serviceWorker() }));
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
