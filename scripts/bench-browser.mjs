@@ -1,52 +1,161 @@
-// Browser benchmark (first part of it): the release page in headless Chromium, end to
-// end (File.stream() in the workers, parse, merge, render) on generated logs, with one
-// worker and with all workers, beside the native CLI on the same files.
-// Usage: cargo build --release && trunk build --release && node scripts/bench-browser.mjs [MB]
+// Browser benchmark: the release page in headless Chromium, end to end (File.stream() in
+// the workers, parse, merge, report, chart), on generated logs, beside the browser's read
+// floor (the same files read and discarded in workers: scripts/bench/floor.html), the
+// native CLI on the same files, and GoAccess when it is installed. Prints figures; asserts
+// only that the page counted the lines the CLI counted.
+//
+// Inputs (generated once into target/bench-browser/ with the project's generator, seed 42):
+//   big   one plain file of MB megabytes (default 1024)
+//   small MB/5 megabytes as 20,000 files (default ~200 MB)
+//   gzip  the big file's logs in one gzip file
+//   huge  4 x MB in one plain file, for peak memory (skip with --no-huge)
+// Peak memory: the peak resident set (VmHWM) of the tab's renderer process (the page and
+// its workers) and of the browser process, read from /proc, one fresh browser per input.
+//
+// Usage: cargo build --release && trunk build --release && node scripts/bench-browser.mjs [MB] [--no-huge]
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { root, cli, serve, launch } from '../tests/e2e/support.mjs';
+import { timeGoaccess } from './bench-goaccess.mjs';
 
-const mb = Number(process.argv[2] || 1024);
+const args = process.argv.slice(2);
+const mb = Number(args.find((a) => /^\d+$/.test(a)) || 1024);
+const withHuge = !args.includes('--no-huge');
 const dir = path.join(root, 'target', 'bench-browser');
-const big = path.join(dir, `big-${mb}MB`);
-if (!fs.existsSync(big)) {
-  execFileSync(cli, ['generate', '--out', big, '--bytes', String(mb * 1e6), '--files', '1', '--seed', '42'], { stdio: 'inherit' });
-}
-const files = fs.readdirSync(big).map((f) => path.join(big, f));
-const bytes = files.reduce((s, f) => s + fs.statSync(f).size, 0);
 
-const server = await serve();
-const browser = await launch();
-async function endToEnd(workers) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${server.url}?workers=${workers}`);
-  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
-  const t0 = Date.now();
-  await page.setInputFiles('[data-testid=file-input]', files);
-  await page.waitForSelector('body[data-state="done"]', { timeout: 600_000 });
-  const wall = (Date.now() - t0) / 1000;
-  const secs = Number(await page.getAttribute('body', 'data-seconds'));
-  const lines = Number(await page.textContent('[data-metric=lines]'));
-  await context.close();
-  return { secs, wall, lines };
+function input(name, genArgs) {
+  const d = path.join(dir, name);
+  if (!fs.existsSync(`${d}.complete`)) {
+    fs.rmSync(d, { recursive: true, force: true });
+    execFileSync(cli, ['generate', '--out', d, '--seed', '42', ...genArgs], { stdio: ['ignore', 'ignore', 'inherit'] });
+    fs.writeFileSync(`${d}.complete`, '');
+  }
+  const files = [];
+  const walk = (p) => {
+    for (const e of fs.readdirSync(p, { withFileTypes: true })) {
+      const q = path.join(p, e.name);
+      if (e.isDirectory()) walk(q); else files.push(q);
+    }
+  };
+  walk(d);
+  files.sort();
+  return { name, dir: d, files, bytes: files.reduce((s, f) => s + fs.statSync(f).size, 0) };
 }
-const all = await endToEnd(0).catch(() => null); // warm-up (page cache, compile)
-void all;
-const cores = await (async () => { const c = await browser.newContext(); const p = await c.newPage(); const n = await p.evaluate(() => navigator.hardwareConcurrency); await c.close(); return n; })();
-const one = await endToEnd(1);
-const many = await endToEnd(Math.min(cores, 8));
-await browser.close();
+
+const inputs = {
+  big: input(`big-${mb}MB`, ['--bytes', String(mb * 1e6), '--files', '1']),
+  small: input(`small-${Math.round(mb / 5)}MB-20000`, ['--bytes', String((mb / 5) * 1e6), '--files', '20000']),
+  gzip: input(`gzip-${mb}MB`, ['--bytes', String(mb * 1e6), '--files', '1', '--gzip']),
+};
+if (withHuge) inputs.huge = input(`huge-${4 * mb}MB`, ['--bytes', String(4 * mb * 1e6), '--files', '1']);
+
+const server = await serve(undefined, '/', { '/bench/': path.join(root, 'scripts', 'bench') });
+
+/** Peak RSS in bytes of Chromium's processes: {renderer (largest), browser}. */
+function peaks() {
+  const out = { renderer: 0, browser: 0 };
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let cmd;
+    let status;
+    try {
+      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    } catch (_) { continue; }
+    if (!/chrom/.test(cmd.split('\0')[0])) continue;
+    const hwm = Number((/VmHWM:\s+(\d+) kB/.exec(status) || [0, 0])[1]) * 1024;
+    if (cmd.includes('--type=renderer')) out.renderer = Math.max(out.renderer, hwm);
+    else if (!cmd.includes('--type=')) out.browser = Math.max(out.browser, hwm);
+  }
+  return out;
+}
+
+/** Runs `url` (the page or the floor page) on the files in a fresh browser; seconds as the page measured them. */
+async function timed(url, inp, selector, doneSel) {
+  const browser = await launch();
+  try {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(url);
+    if (url.includes('/bench/')) await page.waitForSelector('#files');
+    else await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    const before = peaks();
+    await page.setInputFiles(selector, inp.files);
+    await page.waitForSelector(doneSel, { timeout: 1_800_000 });
+    const secs = Number(await page.getAttribute('body', 'data-seconds'));
+    const lines = url.includes('/bench/') ? null : Number(await page.textContent('[data-metric=lines]'));
+    const files = url.includes('/bench/') ? null : Number(await page.textContent('[data-metric=files]'));
+    const mem = peaks();
+    return { secs, lines, files, mem, idle: before };
+  } finally {
+    await browser.close();
+  }
+}
+
+const page = (inp, workers) => timed(`${server.url}?workers=${workers}`, inp, '[data-testid=file-input]', 'body[data-state="done"]');
+const floor = (inp, workers) => timed(`${server.url.replace(/\/$/, '')}/bench/floor.html?workers=${workers}`, inp, '#files', 'body[data-state="done"]');
+
+function native(inp) {
+  const t0 = process.hrtime.bigint();
+  const out = execFileSync(cli, ['analyze', ...(inp.name.startsWith('small') ? [inp.dir] : inp.files), '--out', path.join(dir, 'cli-out')],
+    { stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8', maxBuffer: 1 << 28 });
+  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
+  const report = JSON.parse(out);
+  return { secs, lines: report.lines, files: report.files };
+}
+
+const probe = await launch();
+const cores = await (async () => { const p = await (await probe.newContext()).newPage(); return p.evaluate(() => navigator.hardwareConcurrency); })();
+const version = probe.version();
+await probe.close();
+const all = Math.min(cores, 8);
+
+const mbs = (bytes, s) => bytes / 1e6 / s;
+const fmt = (x, d = 0) => x.toLocaleString('en', { minimumFractionDigits: d, maximumFractionDigits: d });
+const results = {};
+for (const [key, inp] of Object.entries(inputs)) {
+  if (key === 'huge') continue;
+  const nat = native(inp);
+  await page(inp, all).catch(() => null); // warm-up: page cache, compile caches
+  const r = {
+    native: nat,
+    floor1: await floor(inp, 1), floorAll: await floor(inp, all),
+    page1: await page(inp, 1), pageAll: await page(inp, all),
+  };
+  for (const k of ['page1', 'pageAll']) {
+    if (r[k].lines !== nat.lines || r[k].files !== nat.files) throw new Error(`${key} ${k}: the page counted ${r[k].lines} lines in ${r[k].files} files, the CLI ${nat.lines} in ${nat.files}`);
+  }
+  results[key] = r;
+}
+if (inputs.huge) results.huge = { pageAll: await page(inputs.huge, all) };
+const goaccess = timeGoaccess(inputs.big.files);
 await server.close();
 
-const t0 = process.hrtime.bigint();
-execFileSync(cli, ['analyze', ...files, '--out', path.join(dir, 'cli-out')], { stdio: ['ignore', 'ignore', 'inherit'] });
-const native = Number(process.hrtime.bigint() - t0) / 1e9;
-
-const row = (label, s, lines) => console.log(`${label.padEnd(34)} ${(bytes / 1e6 / s).toFixed(0).padStart(7)} MB/s ${(lines / s / 1e6).toFixed(2).padStart(6)} M lines/s  ${s.toFixed(2)} s`);
-console.log(`${(bytes / 1e6).toFixed(1)} MB in ${files.length} file(s), ${one.lines} lines; Chromium ${cores} cores`);
-row('page, 1 worker (end to end)', one.secs, one.lines);
-row(`page, ${Math.min(cores, 8)} workers (end to end)`, many.secs, many.lines);
-row('native CLI analyze (all outputs)', native, one.lines);
-console.log(`all workers / one worker: ${(one.secs / many.secs).toFixed(2)}x; one worker / native CLI: ${(native / one.secs * 100).toFixed(0)}%`);
+console.log(`\ns3logdrop browser benchmark, ${new Date().toISOString().slice(0, 10)}: Chromium ${version}, ${cores} cores (pool of ${all}), ${fmt(mb)} MB base size`);
+console.log('input                                   how                      MB/s    lines/s   files/s   seconds');
+for (const [key, r] of Object.entries(results)) {
+  const inp = inputs[key];
+  const label = `${key}: ${fmt(inp.bytes / 1e6, 1)} MB, ${fmt(inp.files.length)} file${inp.files.length > 1 ? 's' : ''}`;
+  const row = (how, x, lines) => console.log(`${label.padEnd(40)}${how.padEnd(22)}${fmt(mbs(inp.bytes, x.secs)).padStart(7)}${(lines ? fmt(lines / x.secs / 1e6, 2) + ' M' : '').padStart(11)}${fmt(inp.files.length / x.secs).padStart(10)}${fmt(x.secs, 2).padStart(10)}`);
+  if (r.floor1) row('read floor, 1 worker', r.floor1);
+  if (r.floorAll) row(`read floor, ${all} workers`, r.floorAll);
+  if (r.page1) row('page, 1 worker', r.page1, r.page1.lines);
+  row(`page, ${all} workers`, r.pageAll, r.pageAll.lines);
+  if (r.native) row('native CLI, 1 thread', r.native, r.native.lines);
+}
+console.log('\npeak memory (VmHWM), page with all workers:');
+for (const [key, r] of Object.entries(results)) {
+  console.log(`  ${key.padEnd(6)} ${fmt(inputs[key].bytes / 1e6).padStart(6)} MB: tab renderer ${fmt(r.pageAll.mem.renderer / 2 ** 20)} MiB (${fmt(r.pageAll.idle.renderer / 2 ** 20)} MiB when ready), browser process ${fmt(r.pageAll.mem.browser / 2 ** 20)} MiB`);
+}
+const b = results.big;
+const s = results.small;
+console.log('\nagainst the goals:');
+console.log(`  big file, end to end / read floor: 1 worker ${fmt(100 * b.floor1.secs / b.page1.secs)}%, ${all} workers ${fmt(100 * b.floorAll.secs / b.pageAll.secs)}% (goal 80%)`);
+console.log(`  big file, ${all} workers / 1 worker: ${fmt(b.page1.secs / b.pageAll.secs, 2)}x (goal 1.7x)`);
+console.log(`  small files, files/s / read floor's files/s (${all} workers): ${fmt(100 * s.floorAll.secs / s.pageAll.secs)}% (goal 80%)`);
+if (results.huge) console.log(`  peak tab memory, ${fmt(inputs.huge.bytes / 1e6)} MB / ${fmt(inputs.big.bytes / 1e6)} MB: ${fmt(100 * results.huge.pageAll.mem.renderer / b.pageAll.mem.renderer)}% (goal within 125%)`);
+for (const key of ['big', 'small', 'gzip']) {
+  const r = results[key];
+  console.log(`  ${key}: one wasm worker / native CLI one thread: ${fmt(100 * r.native.secs / r.page1.secs)}% (goal 60%)`);
+}
+if (goaccess.missing) console.log(`  ${goaccess.missing}`);
+else console.log(`  big file: ${goaccess.version} ${fmt(goaccess.mbPerS, 1)} MB/s; native CLI ${fmt(mbs(inputs.big.bytes, b.native.secs))} MB/s = ${fmt(mbs(inputs.big.bytes, b.native.secs) / goaccess.mbPerS, 1)}x GoAccess (goal 50x)`);

@@ -7,7 +7,12 @@
 const script = document.querySelector('script[data-app-js]');
 const base = new URL('.', script ? script.src : document.baseURI);
 const SETTINGS_KEY = 's3logdrop.settings.v1';
-const IN_FLIGHT = 2; // files per worker at a time: the next read is queued while one is parsed
+// Files per worker at a time: the next read is queued while one is parsed. Small files
+// (the worker reads them whole as soon as they arrive) go up to IN_FLIGHT_SMALL at a time:
+// each read is a round trip to the browser's process, and they overlap.
+const IN_FLIGHT = 2;
+const IN_FLIGHT_SMALL = 8;
+const SMALL_FILE = 4 * 1024 * 1024; // the worker's PREFETCH_MAX
 // A plain file at least this big is cut into byte ranges (at line boundaries) so that all
 // workers share it; gzip cannot be cut, it goes to one worker.
 const SPLIT_MIN = 64 * 1024 * 1024;
@@ -286,7 +291,9 @@ function onWorkerMessage(slot, msg) {
 
 function dispatch(slot) {
   if (!run || !run.planned) return;
-  while (run && run.kind === 'analyse' && slot.inFlight < IN_FLIGHT && run.next < run.queue.length) {
+  const small = (item) => !item.part && item.file.size <= SMALL_FILE;
+  while (run && run.kind === 'analyse' && run.next < run.queue.length
+    && (slot.inFlight < IN_FLIGHT || (slot.inFlight < IN_FLIGHT_SMALL && small(run.queue[run.next])))) {
     const item = run.queue[run.next++];
     slot.inFlight++;
     if (item.part) {

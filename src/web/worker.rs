@@ -30,11 +30,18 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{
     Blob, DedicatedWorkerGlobalScope, FileSystemDirectoryHandle, FileSystemFileHandle,
     FileSystemGetFileOptions, FileSystemReadWriteOptions, FileSystemSyncAccessHandle, MessageEvent,
-    ReadableStreamDefaultReader,
+    ReadableStream, ReadableStreamByobReader, ReadableStreamDefaultReader,
 };
 
 /// Progress is posted after at least this many bytes.
 const PROGRESS_BYTES: u64 = 4 << 20;
+
+/// A file up to this size is read whole with `arrayBuffer()` as soon as its message
+/// arrives, so the next small files are read while this one is parsed: each read is a
+/// round trip to the browser's process, and many small files would otherwise wait on
+/// them one at a time. The page keeps at most a few files in flight per worker, so this
+/// holds at most a few of these at a time.
+const PREFETCH_MAX: f64 = (4 << 20) as f64;
 
 enum Task {
     Begin {
@@ -45,6 +52,8 @@ enum Task {
         job: f64,
         file: Blob,
         name: String,
+        /// A small file's bytes, asked for when the message arrived (see `PREFETCH_MAX`).
+        prefetch: Option<js_sys::Promise>,
     },
     Part {
         job: f64,
@@ -168,6 +177,7 @@ fn on_message(data: JsValue) {
         "file" => match get_blob(&data) {
             Some(file) => Task::File {
                 job,
+                prefetch: (file.size() <= PREFETCH_MAX).then(|| file.array_buffer()),
                 file,
                 name: get_str(&data, "name"),
             },
@@ -256,12 +266,22 @@ async fn run_task(task: Task) -> Result<(), String> {
             });
             Ok(())
         }
-        Task::File { job, file, name } => {
+        Task::File {
+            job,
+            file,
+            name,
+            prefetch,
+        } => {
             let Some(mut session) = take_session(job) else {
                 return Err("a file arrived before its job began".into());
             };
             let mut progress = Progress::default();
-            read_file(Some(job), &file, &name, &mut session, &mut progress, None).await;
+            match prefetch {
+                Some(bytes) => {
+                    read_prefetched(&file, &name, bytes, &mut session, &mut progress).await
+                }
+                None => read_file(Some(job), &file, &name, &mut session, &mut progress, None).await,
+            }
             progress.post(job, &session, true);
             STATE.with(|s| {
                 if !is_cancelled(job) {
@@ -404,47 +424,35 @@ async fn read_file<S: Sink>(
             file.stream()
         }
     };
-    let reader: ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    let mut reader = Reader::new(&stream);
     let mut buf = Vec::new();
     let mut read = 0u64;
     loop {
-        let result = JsFuture::from(reader.read()).await;
+        let result = reader.next().await;
         if job.is_some_and(is_cancelled) {
-            let _ = reader.cancel();
+            reader.cancel();
             return;
         }
-        let chunk = match result {
-            Ok(r) => r,
+        let value = match result {
+            Ok(Some(v)) => v,
+            Ok(None) => {
+                // A file that shrank under the reader can end early without an error.
+                let size = file.size() as u64;
+                if cutter.is_none() && read != size {
+                    session.read_error(&short_read(read, size));
+                }
+                break;
+            }
             Err(e) => {
-                session.read_error(&format!(
-                    "the browser stopped reading it; was it moved, changed or deleted while being read? ({})",
-                    js_error_text(&e)
-                ));
+                session.read_error(&stopped_reading(&e));
                 break;
             }
         };
-        if Reflect::get(&chunk, &"done".into())
-            .ok()
-            .and_then(|d| d.as_bool())
-            .unwrap_or(true)
-        {
-            // A file that shrank under the reader can end early without an error.
-            let size = file.size() as u64;
-            if cutter.is_none() && read != size {
-                session.read_error(&format!(
-                    "{read} bytes were read of the {size} it had when chosen; was it changed while being read?"
-                ));
-            }
-            break;
-        }
-        let Ok(value) = Reflect::get(&chunk, &"value".into()) else {
-            break;
-        };
-        let value: Uint8Array = value.unchecked_into();
         let n = value.length() as usize;
         read += n as u64;
         buf.resize(n, 0);
         value.copy_to(&mut buf[..n]);
+        reader.give_back(&value);
         let owned = match cutter.as_mut() {
             Some(c) => c.feed(&buf[..n]),
             None => &buf[..n],
@@ -455,11 +463,122 @@ async fn read_file<S: Sink>(
             progress.post(job, session, false);
         }
         if cutter.as_ref().is_some_and(RangeCutter::done) {
-            let _ = reader.cancel();
+            reader.cancel();
             break;
         }
     }
     session.end_file();
+}
+
+/// Bytes read into one buffer at a time by a BYOB reader.
+const READ_CHUNK: u32 = 1 << 20;
+
+/// Reads a `File.stream()`: with a BYOB reader into one buffer that goes back and forth
+/// (no garbage per chunk, so the tab's memory does not grow with the input), or with a
+/// default reader where the stream is not a byte stream.
+enum Reader {
+    Byob {
+        reader: ReadableStreamByobReader,
+        buffer: Option<js_sys::ArrayBuffer>,
+    },
+    Default(ReadableStreamDefaultReader),
+}
+
+impl Reader {
+    fn new(stream: &ReadableStream) -> Reader {
+        match ReadableStreamByobReader::new(stream) {
+            Ok(reader) => Reader::Byob {
+                reader,
+                buffer: Some(js_sys::ArrayBuffer::new(READ_CHUNK)),
+            },
+            Err(_) => Reader::Default(stream.get_reader().unchecked_into()),
+        }
+    }
+
+    /// The next bytes, or None at the end.
+    async fn next(&mut self) -> Result<Option<Uint8Array>, JsValue> {
+        let (promise, byob) = match self {
+            Reader::Byob { reader, buffer } => {
+                let buffer = buffer
+                    .take()
+                    .unwrap_or_else(|| js_sys::ArrayBuffer::new(READ_CHUNK));
+                let view = Uint8Array::new_with_byte_offset_and_length(&buffer, 0, READ_CHUNK);
+                (reader.read_with_array_buffer_view(&view), true)
+            }
+            Reader::Default(reader) => (reader.read(), false),
+        };
+        let chunk = JsFuture::from(promise).await?;
+        let done = Reflect::get(&chunk, &"done".into())
+            .ok()
+            .and_then(|d| d.as_bool())
+            .unwrap_or(true);
+        let value = Reflect::get(&chunk, &"value".into()).unwrap_or(JsValue::UNDEFINED);
+        if done {
+            if byob {
+                if let Some(v) = value.dyn_ref::<Uint8Array>() {
+                    self.give_back(v);
+                }
+            }
+            return Ok(None);
+        }
+        Ok(Some(value.unchecked_into()))
+    }
+
+    /// Hands the buffer of bytes already copied out back for the next read.
+    fn give_back(&mut self, value: &Uint8Array) {
+        if let Reader::Byob { buffer, .. } = self {
+            let b = value.buffer();
+            if b.byte_length() >= READ_CHUNK {
+                *buffer = Some(b);
+            }
+        }
+    }
+
+    fn cancel(&self) {
+        let _ = match self {
+            Reader::Byob { reader, .. } => reader.cancel(),
+            Reader::Default(reader) => reader.cancel(),
+        };
+    }
+}
+
+/// Puts a small file read whole (its `arrayBuffer()` promise) through the session, with
+/// the same notes as `read_file` when the read fails or comes back short.
+async fn read_prefetched<S: Sink>(
+    file: &Blob,
+    name: &str,
+    bytes: js_sys::Promise,
+    session: &mut Session<S>,
+    progress: &mut Progress,
+) {
+    session.begin_file(name);
+    let size = file.size() as u64;
+    session.file_size(size);
+    match JsFuture::from(bytes).await {
+        Ok(buffer) => {
+            let data = Uint8Array::new(&buffer).to_vec();
+            session.push(&data);
+            progress.bytes += data.len() as u64;
+            if data.len() as u64 != size {
+                session.read_error(&short_read(data.len() as u64, size));
+            }
+        }
+        Err(e) => session.read_error(&stopped_reading(&e)),
+    }
+    session.end_file();
+}
+
+fn stopped_reading(e: &JsValue) -> String {
+    format!(
+        "the browser stopped reading it; was it moved, changed or deleted while being read? ({})",
+        js_error_text(e)
+    )
+}
+
+fn short_read(read: u64, size: u64) -> String {
+    format!(
+        "{read} bytes were read of the {size} it had when chosen; was it changed while being read?"
+    )
 }
 
 /// Writes into a file of the origin-private file system through a sync access handle

@@ -302,8 +302,10 @@ test('a file removed or changed while the page reads it gets a message; the othe
   }
   const changed = path.join(dir, 'changed.log');
   const removed = path.join(dir, 'removed.log');
-  fs.writeFileSync(changed, line('victim/changed/x', '203.0.113.1').repeat(2000));
-  fs.writeFileSync(removed, line('victim/removed/x', '203.0.113.2').repeat(2000));
+  // Over 4 MiB: streamed when their turn comes (smaller files are read as soon as they
+  // are handed to a worker).
+  fs.writeFileSync(changed, line('victim/changed/x', '203.0.113.1').repeat(30_000));
+  fs.writeFileSync(removed, line('victim/removed/x', '203.0.113.2').repeat(30_000));
   const { page, context, errors } = await openPage(env.browser, `${env.server.url}?workers=1`);
   await page.setInputFiles('[data-testid=file-input]', [big, changed, removed, ...good]);
   await page.waitForFunction(() => Number(document.querySelector('[data-testid=progress]').value) > 0.05, null, { timeout: 60_000 });

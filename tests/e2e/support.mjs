@@ -21,16 +21,19 @@ const TYPES = {
   '.json': 'application/json', '.txt': 'text/plain; charset=utf-8', '.webmanifest': 'application/manifest+json',
 };
 
-/** Serves `dir` under `base` (e.g. '/' or '/s3logdrop/') on 127.0.0.1, a free port. */
-export async function serve(dir = dist, base = '/') {
+/** Serves `dir` under `base` (e.g. '/' or '/s3logdrop/') on 127.0.0.1, a free port;
+ * `mounts` serves more folders under other paths (`{'/bench/': folder}`). */
+export async function serve(dir = dist, base = '/', mounts = {}) {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://127.0.0.1');
     let p = decodeURIComponent(url.pathname);
-    if (!p.startsWith(base)) { res.writeHead(404).end('not under the base path'); return; }
-    p = p.slice(base.length);
+    const mount = Object.keys(mounts).find((m) => p.startsWith(m));
+    const [from, at] = mount ? [mounts[mount], mount] : [dir, base];
+    if (!p.startsWith(at)) { res.writeHead(404).end('not under the base path'); return; }
+    p = p.slice(at.length);
     if (p === '' || p.endsWith('/')) p += 'index.html';
-    const file = path.join(dir, p);
-    if (!file.startsWith(dir) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
+    const file = path.join(from, p);
+    if (!file.startsWith(from) || !fs.existsSync(file) || fs.statSync(file).isDirectory()) {
       res.writeHead(404).end('not found');
       return;
     }
