@@ -497,15 +497,15 @@ impl Reader {
 
     /// The next bytes, or None at the end.
     async fn next(&mut self) -> Result<Option<Uint8Array>, JsValue> {
-        let (promise, byob) = match self {
+        let promise = match self {
             Reader::Byob { reader, buffer } => {
                 let buffer = buffer
                     .take()
                     .unwrap_or_else(|| js_sys::ArrayBuffer::new(READ_CHUNK));
                 let view = Uint8Array::new_with_byte_offset_and_length(&buffer, 0, READ_CHUNK);
-                (reader.read_with_array_buffer_view(&view), true)
+                reader.read_with_array_buffer_view(&view)
             }
-            Reader::Default(reader) => (reader.read(), false),
+            Reader::Default(reader) => reader.read(),
         };
         let chunk = JsFuture::from(promise).await?;
         let done = Reflect::get(&chunk, &"done".into())
@@ -514,10 +514,8 @@ impl Reader {
             .unwrap_or(true);
         let value = Reflect::get(&chunk, &"value".into()).unwrap_or(JsValue::UNDEFINED);
         if done {
-            if byob {
-                if let Some(v) = value.dyn_ref::<Uint8Array>() {
-                    self.give_back(v);
-                }
+            if let Some(v) = value.dyn_ref::<Uint8Array>() {
+                self.give_back(v);
             }
             return Ok(None);
         }
