@@ -163,7 +163,7 @@ impl<P: Write, R: Write> Sink for FileSink<P, R> {
 
 /// `parsed_output_filt.csv`: each user's first counted download, earliest first.
 pub fn write_filtered<W: Write>(w: W, s: &Summary, anon: &Anonymize) -> io::Result<()> {
-    let mut firsts: Vec<_> = s.users.values().collect();
+    let mut firsts: Vec<_> = s.users.iter().map(|(_, f)| f).collect();
     firsts.sort_by(|a, b| (a.time, &a.line).cmp(&(b.time, &b.line)));
     let mut out = csv_writer(w);
     out.write_record(ROW_HEADER).map_err(io::Error::other)?;

@@ -2,7 +2,7 @@
 //! last counted download, zeros included), top objects, totals. Pure functions.
 
 use crate::summary::HashMap;
-use crate::summary::{FileNote, ObjAgg, RejectSample, Removed, Summary};
+use crate::summary::{split_active, FileNote, ObjAgg, RejectSample, Removed, Summary};
 use crate::time::{day_of, iso_date, week_start, Day};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -126,12 +126,12 @@ pub fn weeks(s: &Summary) -> Vec<WeekRow> {
         return Vec::new();
     };
     let mut new_users: HashMap<Day, u64> = HashMap::default();
-    for f in s.users.values() {
+    for (_, f) in s.users.iter() {
         *new_users.entry(week_start(day_of(f.time))).or_default() += 1;
     }
     let mut active: HashMap<Day, u64> = HashMap::default();
-    for (w, _) in &s.active {
-        *active.entry(*w).or_default() += 1;
+    for &p in &s.active {
+        *active.entry(split_active(p).0).or_default() += 1;
     }
     let mut rows = Vec::new();
     let mut w = first;

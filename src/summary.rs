@@ -58,9 +58,8 @@ pub struct ObjAgg {
     pub downloads: u64,
     /// Sum of bytes_sent.
     pub bytes_sent: u64,
-    /// Distinct remote IPs.
-    #[serde(with = "sorted_set")]
-    pub users: HashSet<IpKey>,
+    /// Distinct users, by their id in the summary's [`Users`].
+    pub users: HashSet<u32>,
 }
 
 /// How many candidate downloads each filter removed, in the order they apply.
@@ -134,7 +133,7 @@ pub struct FileNote {
 }
 
 /// Everything counted so far.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Summary {
     /// Files read.
     pub files: u64,
@@ -160,17 +159,13 @@ pub struct Summary {
     pub removed: Removed,
     /// Weeks by their Monday (days since 1970-01-01).
     pub weeks: BTreeMap<Day, WeekAgg>,
-    /// Each user's first download.
-    #[serde(with = "sorted_map")]
-    pub users: HashMap<IpKey, FirstDownload>,
-    /// (week, user) pairs with at least one download.
-    #[serde(with = "sorted_set")]
-    pub active: HashSet<(Day, IpKey)>,
+    /// Each user (remote IP with a counted download) and its first download.
+    pub users: Users,
+    /// (week, user id) pairs with at least one download (see [`active_pair`]).
+    pub active: HashSet<u64>,
     /// Per raw object key.
-    #[serde(with = "sorted_map")]
     pub objects: HashMap<String, ObjAgg>,
     /// Per key prefix of `prefix_segments` folders.
-    #[serde(with = "sorted_map")]
     pub prefixes: HashMap<String, ObjAgg>,
     /// Rejections by reason.
     pub rejects: BTreeMap<Reject, RejectAgg>,
@@ -196,7 +191,7 @@ pub fn key_prefix(key: &[u8], n: u32) -> &[u8] {
     &key[..folder_end]
 }
 
-fn bump(map: &mut HashMap<String, ObjAgg>, key: &[u8], ip: Option<IpKey>, bytes: u64) {
+fn bump(map: &mut HashMap<String, ObjAgg>, key: &[u8], user: Option<u32>, bytes: u64) {
     let agg = match std::str::from_utf8(key) {
         Ok(k) => match map.get_mut(k) {
             Some(a) => a,
@@ -209,8 +204,8 @@ fn bump(map: &mut HashMap<String, ObjAgg>, key: &[u8], ip: Option<IpKey>, bytes:
     };
     agg.downloads += 1;
     agg.bytes_sent += bytes;
-    if let Some(ip) = ip {
-        agg.users.insert(ip);
+    if let Some(u) = user {
+        agg.users.insert(u);
     }
 }
 
@@ -262,21 +257,23 @@ impl Summary {
         let w = self.weeks.entry(week).or_default();
         w.downloads += 1;
         w.bytes_sent += bytes;
-        if let Some(ip) = rec.remote_ip {
+        let user = rec.remote_ip.map(|ip| {
             let new_first = |rec: &Record<'_>| FirstDownload {
                 time: rec.time,
                 line: String::from_utf8_lossy(line).into_owned(),
                 last_week: Some(week),
             };
-            match self.users.get_mut(&ip) {
+            match self.users.index.get(&ip) {
                 None => {
-                    self.users.insert(ip, new_first(rec));
-                    self.active.insert((week, ip));
+                    let id = self.users.push(ip, new_first(rec));
+                    self.active.insert(active_pair(week, id));
+                    id
                 }
-                Some(first) => {
+                Some(&id) => {
+                    let first = &mut self.users.list[id as usize].1;
                     if first.last_week != Some(week) {
                         first.last_week = Some(week);
-                        self.active.insert((week, ip));
+                        self.active.insert(active_pair(week, id));
                     }
                     if rec.time <= first.time {
                         let new = new_first(rec);
@@ -284,15 +281,16 @@ impl Summary {
                             *first = new;
                         }
                     }
+                    id
                 }
             }
-        }
+        });
         let key = rec.key().unwrap_or(b"-");
-        bump(&mut self.objects, key, rec.remote_ip, bytes);
+        bump(&mut self.objects, key, user, bytes);
         bump(
             &mut self.prefixes,
             key_prefix(key, prefix_segments),
-            rec.remote_ip,
+            user,
             bytes,
         );
     }
@@ -315,16 +313,24 @@ impl Summary {
             e.downloads += a.downloads;
             e.bytes_sent += a.bytes_sent;
         }
-        for (ip, first) in other.users {
-            match self.users.get_mut(&ip) {
-                Some(mine) if !first.earlier_than(mine) => {}
-                Some(mine) => *mine = first,
-                None => {
-                    self.users.insert(ip, first);
+        // Their user ids, as ids of this summary.
+        let mut ids = Vec::with_capacity(other.users.list.len());
+        for (ip, first) in other.users.list {
+            ids.push(match self.users.index.get(&ip) {
+                Some(&id) => {
+                    let mine = &mut self.users.list[id as usize].1;
+                    if first.earlier_than(mine) {
+                        *mine = first;
+                    }
+                    id
                 }
-            }
+                None => self.users.push(ip, first),
+            });
         }
-        self.active.extend(other.active);
+        self.active.extend(other.active.into_iter().map(|p| {
+            let (week, id) = split_active(p);
+            active_pair(week, ids[id as usize])
+        }));
         for (map, theirs) in [
             (&mut self.objects, other.objects),
             (&mut self.prefixes, other.prefixes),
@@ -333,7 +339,11 @@ impl Summary {
                 let e = map.entry(k).or_default();
                 e.downloads += a.downloads;
                 e.bytes_sent += a.bytes_sent;
-                e.users.extend(a.users);
+                if e.users.is_empty() {
+                    e.users = a.users.into_iter().map(|u| ids[u as usize]).collect();
+                } else {
+                    e.users.extend(a.users.into_iter().map(|u| ids[u as usize]));
+                }
             }
         }
         for (r, a) in other.rejects {
@@ -349,42 +359,13 @@ impl Summary {
 
     /// Puts together the summaries of the parts of one file analysed in byte ranges
     /// (each from [`Session::begin_part`](crate::session::Session::begin_part)), given in
-    /// file order: shifts each part's sample line numbers by the lines before it, counts
-    /// the file once and makes its notes as a whole-file session would. The result
-    /// equals the summary of the file read in one piece.
+    /// file order: the same as adding each to a [`Parts`] and finishing it.
     pub fn from_parts(file: &str, parts: Vec<Summary>, max_samples: u32) -> Summary {
-        let mut total = Summary::default();
-        let mut offset = 0u64;
-        let mut first: Option<(u64, Reject)> = None;
-        for mut p in parts {
-            for (reason, agg) in p.rejects.iter_mut() {
-                for s in agg.samples.iter_mut().filter(|s| s.file == file) {
-                    s.line += offset;
-                    if first.is_none_or(|(line, _)| s.line < line) {
-                        first = Some((s.line, *reason));
-                    }
-                }
-            }
-            offset += p.lines;
-            total.merge(p, max_samples);
+        let mut all = Parts::new(file, parts.len(), max_samples);
+        for (i, p) in parts.into_iter().enumerate() {
+            all.add(i, p);
         }
-        total.files = 1;
-        total.file_notes.dedup();
-        if total.bytes == 0 {
-            total.file_notes.push(FileNote {
-                file: file.into(),
-                kind: "empty".into(),
-                message: crate::session::EMPTY_NOTE.into(),
-            });
-        } else if total.parsed == 0 && total.rejected > 0 {
-            total.file_notes.push(FileNote {
-                file: file.into(),
-                kind: "no_log_lines".into(),
-                message: crate::session::no_log_lines_note(total.rejected, first.map(|f| f.1)),
-            });
-        }
-        total.normalize();
-        total
+        all.finish().expect("every part was given")
     }
 
     /// Puts the parts whose order depends on arrival (samples, notes) in canonical order.
@@ -396,54 +377,265 @@ impl Summary {
     }
 }
 
-/// Serialises a hash map as a list of pairs sorted by key, so the output is stable.
-mod sorted_map {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use std::collections::HashMap;
-    use std::hash::{BuildHasher, Hash};
+/// The summaries of the byte-range parts of one file, put together as they arrive in
+/// any order: all but the rejected-line samples of the file are merged at once (so the
+/// parts are not all held), the samples wait until the lines before them are known. The
+/// result equals the summary of the file read in one piece.
+#[derive(Debug)]
+pub struct Parts {
+    file: String,
+    max_samples: u32,
+    merged: Summary,
+    /// Per part index: its line count and its samples from this file, lines relative.
+    got: Vec<Option<(u64, Vec<(Reject, RejectSample)>)>>,
+    missing: usize,
+}
 
-    pub fn serialize<S: Serializer, K: Serialize + Ord, V: Serialize, H>(
-        m: &HashMap<K, V, H>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        let mut v: Vec<(&K, &V)> = m.iter().collect();
-        v.sort_by(|a, b| a.0.cmp(b.0));
-        v.serialize(s)
+impl Parts {
+    /// Waits for `count` parts of `file`.
+    pub fn new(file: &str, count: usize, max_samples: u32) -> Parts {
+        Parts {
+            file: file.into(),
+            max_samples,
+            merged: Summary::default(),
+            got: vec![None; count],
+            missing: count,
+        }
     }
 
-    pub fn deserialize<'de, D, K, V, H>(d: D) -> Result<HashMap<K, V, H>, D::Error>
-    where
-        D: Deserializer<'de>,
-        K: Deserialize<'de> + Eq + Hash,
-        V: Deserialize<'de>,
-        H: BuildHasher + Default,
-    {
-        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
+    /// Adds part `index` (from 0, in file order). A part given twice or out of range is
+    /// ignored and returns false.
+    pub fn add(&mut self, index: usize, mut part: Summary) -> bool {
+        match self.got.get(index) {
+            Some(None) => {}
+            _ => return false,
+        }
+        let mut samples = Vec::new();
+        for (reason, agg) in part.rejects.iter_mut() {
+            agg.samples.retain(|s| {
+                let mine = s.file == self.file;
+                if mine {
+                    samples.push((*reason, s.clone()));
+                }
+                !mine
+            });
+        }
+        self.got[index] = Some((part.lines, samples));
+        self.missing -= 1;
+        self.merged.merge(part, self.max_samples);
+        true
+    }
+
+    /// True when every part is in.
+    pub fn complete(&self) -> bool {
+        self.missing == 0
+    }
+
+    /// The summary of the whole file: line numbers shifted by the lines before each
+    /// part, the file counted once and its notes made as a whole-file session would.
+    /// `None` while a part is missing.
+    pub fn finish(self) -> Option<Summary> {
+        let mut total = self.merged;
+        let mut offset = 0u64;
+        let mut first: Option<(u64, Reject)> = None;
+        for got in self.got {
+            let (lines, samples) = got?;
+            for (reason, mut s) in samples {
+                s.line += offset;
+                if first.is_none_or(|(line, _)| s.line < line) {
+                    first = Some((s.line, reason));
+                }
+                total.rejects.entry(reason).or_default().samples.push(s);
+            }
+            offset += lines;
+        }
+        for agg in total.rejects.values_mut() {
+            agg.samples.sort();
+            agg.samples.truncate(self.max_samples as usize);
+        }
+        let file = self.file;
+        total.files = 1;
+        total.file_notes.sort();
+        total.file_notes.dedup();
+        if total.bytes == 0 {
+            total.file_notes.push(FileNote {
+                file: file.clone(),
+                kind: "empty".into(),
+                message: crate::session::EMPTY_NOTE.into(),
+            });
+        } else if total.parsed == 0 && total.rejected > 0 {
+            total.file_notes.push(FileNote {
+                file,
+                kind: "no_log_lines".into(),
+                message: crate::session::no_log_lines_note(total.rejected, first.map(|f| f.1)),
+            });
+        }
+        total.normalize();
+        Some(total)
     }
 }
 
-/// Serialises a hash set as a sorted list.
-mod sorted_set {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use std::collections::HashSet;
-    use std::hash::{BuildHasher, Hash};
+/// The users of a summary: each remote IP with a counted download gets a small id, in the
+/// order first seen, so the per-object and per-week sets hold 4-byte ids instead of
+/// 16-byte addresses. Ids are local to one summary: [`Summary::merge`] translates them.
+/// Serialised as the list of (address, first download) in id order.
+#[derive(Clone, Debug, Default)]
+pub struct Users {
+    index: HashMap<IpKey, u32>,
+    list: Vec<(IpKey, FirstDownload)>,
+}
 
-    pub fn serialize<S: Serializer, T: Serialize + Ord, H>(
-        m: &HashSet<T, H>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        let mut v: Vec<&T> = m.iter().collect();
-        v.sort();
-        v.serialize(s)
+impl Users {
+    fn push(&mut self, ip: IpKey, first: FirstDownload) -> u32 {
+        let id = u32::try_from(self.list.len()).expect("fewer than 2^32 users");
+        self.index.insert(ip, id);
+        self.list.push((ip, first));
+        id
     }
 
-    pub fn deserialize<'de, D, T, H>(d: D) -> Result<HashSet<T, H>, D::Error>
-    where
-        D: Deserializer<'de>,
-        T: Deserialize<'de> + Eq + Hash,
-        H: BuildHasher + Default,
-    {
-        Ok(Vec::<T>::deserialize(d)?.into_iter().collect())
+    /// Number of distinct users.
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    /// True when no download was counted with a remote IP.
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    /// Each user's address and first download, in id order.
+    pub fn iter(&self) -> impl Iterator<Item = (IpKey, &FirstDownload)> {
+        self.list.iter().map(|(ip, f)| (*ip, f))
+    }
+
+    /// The address of a user id.
+    pub fn ip(&self, id: u32) -> IpKey {
+        self.list[id as usize].0
+    }
+}
+
+impl Serialize for Users {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.list.serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Users {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Users, D::Error> {
+        let list = Vec::<(IpKey, FirstDownload)>::deserialize(d)?;
+        let mut index = HashMap::with_capacity_and_hasher(list.len(), Default::default());
+        for (id, (ip, _)) in list.iter().enumerate() {
+            if index.insert(*ip, id as u32).is_some() {
+                return Err(serde::de::Error::custom("a user appears twice"));
+            }
+        }
+        Ok(Users { index, list })
+    }
+}
+
+/// A (week, user id) pair as one number: the week's day in the high half.
+pub fn active_pair(week: Day, id: u32) -> u64 {
+    (week as i32 as u32 as u64) << 32 | id as u64
+}
+
+/// The (week, user id) of [`active_pair`].
+pub fn split_active(p: u64) -> (Day, u32) {
+    ((p >> 32) as u32 as i32 as Day, p as u32)
+}
+
+/// What a summary says, independent of the ids it gave users: for comparing summaries
+/// of the same input split or ordered differently.
+#[derive(Debug, PartialEq)]
+struct Canonical<'a> {
+    counts: [u64; 10],
+    removed: Removed,
+    weeks: &'a BTreeMap<Day, WeekAgg>,
+    users: BTreeMap<IpKey, (UnixSeconds, &'a str)>,
+    active: std::collections::BTreeSet<(Day, IpKey)>,
+    objects: CanonicalAggs<'a>,
+    prefixes: CanonicalAggs<'a>,
+    rejects: &'a BTreeMap<Reject, RejectAgg>,
+    file_notes: &'a Vec<FileNote>,
+}
+
+type CanonicalAggs<'a> = BTreeMap<&'a str, (u64, u64, Vec<IpKey>)>;
+
+fn canonical_aggs<'a>(users: &Users, m: &'a HashMap<String, ObjAgg>) -> CanonicalAggs<'a> {
+    m.iter()
+        .map(|(k, a)| {
+            let mut ips: Vec<IpKey> = a.users.iter().map(|&u| users.ip(u)).collect();
+            ips.sort();
+            (k.as_str(), (a.downloads, a.bytes_sent, ips))
+        })
+        .collect()
+}
+
+impl Summary {
+    fn canonical(&self) -> Canonical<'_> {
+        Canonical {
+            counts: [
+                self.files,
+                self.bytes,
+                self.lines,
+                self.parsed,
+                self.rejected,
+                self.blank,
+                self.ambiguous_user_agent,
+                self.candidates,
+                self.downloads,
+                self.bytes_sent,
+            ],
+            removed: self.removed,
+            weeks: &self.weeks,
+            users: self
+                .users
+                .iter()
+                .map(|(ip, f)| (ip, (f.time, f.line.as_str())))
+                .collect(),
+            active: self
+                .active
+                .iter()
+                .map(|&p| {
+                    let (w, u) = split_active(p);
+                    (w, self.users.ip(u))
+                })
+                .collect(),
+            objects: canonical_aggs(&self.users, &self.objects),
+            prefixes: canonical_aggs(&self.users, &self.prefixes),
+            rejects: &self.rejects,
+            file_notes: &self.file_notes,
+        }
+    }
+
+    /// The summary in the compact binary form that workers post to the page.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_stdvec(self).expect("a summary serialises")
+    }
+
+    /// A summary from [`Summary::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Summary, String> {
+        let s: Summary = postcard::from_bytes(bytes)
+            .map_err(|e| format!("a summary was not understood: {e}"))?;
+        let n = s.users.len();
+        let bad = |set: &HashSet<u32>| set.iter().any(|&u| u as usize >= n);
+        if s.objects
+            .values()
+            .chain(s.prefixes.values())
+            .any(|a| bad(&a.users))
+            || s.active.iter().any(|&p| split_active(p).1 as usize >= n)
+        {
+            return Err("a summary names a user it does not have".into());
+        }
+        Ok(s)
+    }
+}
+
+/// Equal when they say the same: same counts, weeks, users and their first downloads,
+/// active weeks, objects and prefixes with the same users, rejects and notes — whatever
+/// ids each gave its users.
+impl PartialEq for Summary {
+    fn eq(&self, other: &Summary) -> bool {
+        self.canonical() == other.canonical()
     }
 }
 

@@ -339,6 +339,12 @@ fn regression_gzip_output_does_not_depend_on_chunking() {
 /// One file analysed in byte ranges (as the page's workers do with a big plain file):
 /// each range in its own session, put together with `Summary::from_parts`.
 fn in_ranges(name: &str, data: &[u8], cuts: &[u64], chunk: usize) -> Summary {
+    let parts = range_parts(name, data, cuts, chunk);
+    Summary::from_parts(name, parts, Settings::default().reject_samples)
+}
+
+/// The summaries of the byte ranges of one file, in file order.
+fn range_parts(name: &str, data: &[u8], cuts: &[u64], chunk: usize) -> Vec<Summary> {
     let settings = Settings::default();
     let mut bounds = vec![0u64];
     bounds.extend_from_slice(cuts);
@@ -356,7 +362,7 @@ fn in_ranges(name: &str, data: &[u8], cuts: &[u64], chunk: usize) -> Summary {
         }
         parts.push(s.finish().0);
     }
-    Summary::from_parts(name, parts, settings.reject_samples)
+    parts
 }
 
 fn whole(name: &str, data: &[u8]) -> Summary {
@@ -399,4 +405,103 @@ fn a_file_in_byte_ranges_equals_the_file_in_one_piece() {
     for at in 1..csv.len() as u64 {
         assert_eq!(in_ranges("x.csv", &csv, &[at], 5), want, "cut at {at}");
     }
+}
+
+#[test]
+fn parts_arriving_in_any_order_as_bytes_equal_the_file_in_one_piece() {
+    // As on the page: each part crosses as `to_bytes`, arrives in any order, and is
+    // merged at once; its samples wait for the line counts of the parts before it.
+    let mut data = own("edge_cases.log");
+    for p in corpus_logs() {
+        data.extend(std::fs::read(p).unwrap());
+    }
+    let data = data.repeat(3);
+    let want = whole("big.log", &data);
+    let n = data.len() as u64;
+    let cuts: Vec<u64> = (1..6).map(|k| n * k / 6 + k).collect();
+    let parts = range_parts("big.log", &data, &cuts, 1000);
+    let bytes: Vec<Vec<u8>> = parts.iter().map(|p| p.to_bytes()).collect();
+    let max = Settings::default().reject_samples;
+    for order in [
+        vec![0, 1, 2, 3, 4, 5],
+        vec![5, 4, 3, 2, 1, 0],
+        vec![3, 0, 5, 1, 4, 2],
+    ] {
+        let mut all = s3logdrop::summary::Parts::new("big.log", 6, max);
+        for (k, &i) in order.iter().enumerate() {
+            assert!(!all.complete());
+            assert!(all.add(i, Summary::from_bytes(&bytes[i]).unwrap()));
+            assert!(
+                !all.add(order[k], Summary::from_bytes(&bytes[i]).unwrap()),
+                "twice"
+            );
+        }
+        assert!(!all.add(6, Summary::default()), "out of range");
+        assert!(all.complete());
+        assert_eq!(all.finish().unwrap(), want, "order {order:?}");
+    }
+    let mut short = s3logdrop::summary::Parts::new("big.log", 6, max);
+    short.add(0, parts[0].clone());
+    assert!(short.finish().is_none(), "a missing part");
+}
+
+#[test]
+fn summaries_cross_as_bytes_and_bad_bytes_are_refused() {
+    let mut data = own("edge_cases.log");
+    for p in corpus_logs() {
+        data.extend(std::fs::read(p).unwrap());
+    }
+    let s = whole("all.log", &data);
+    assert!(s.users.len() > 5 && !s.objects.is_empty() && !s.rejects.is_empty());
+    let bytes = s.to_bytes();
+    assert_eq!(Summary::from_bytes(&bytes).unwrap(), s);
+    assert!(bytes.len() < serde_json::to_vec(&s).unwrap().len());
+    // Cut short, or a byte changed: an error or a summary, never a panic; cut short is
+    // always an error.
+    for cut in 0..bytes.len() {
+        assert!(Summary::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
+    }
+    for i in 0..bytes.len() {
+        let mut b = bytes.clone();
+        b[i] ^= 0x5a;
+        let _ = Summary::from_bytes(&b);
+    }
+    // A set that names a user the summary does not have.
+    let mut bad = s.clone();
+    bad.objects
+        .values_mut()
+        .next()
+        .unwrap()
+        .users
+        .insert(1 << 30);
+    assert!(Summary::from_bytes(&bad.to_bytes()).is_err());
+}
+
+#[test]
+fn summaries_that_differ_only_in_who_downloaded_what_are_not_equal() {
+    // The same users, counts, first downloads and one user per object; only who took
+    // z and w differs: per-object users are compared by address, not by id.
+    let line = |ip: &str, key: &str, sec: u32| {
+        format!(
+            "o b [06/Feb/2019:00:00:{sec:02} +0000] {ip} - R{sec} REST.GET.OBJECT {key} \"GET /{key} HTTP/1.1\" 200 - 10 10 1 1 \"-\" \"curl/8\" -\n"
+        )
+    };
+    let (one, two) = ("1.1.1.1", "2.2.2.2");
+    let a = [
+        line(one, "x", 1),
+        line(two, "y", 2),
+        line(one, "z", 3),
+        line(two, "w", 4),
+    ];
+    let b = [
+        line(one, "x", 1),
+        line(two, "y", 2),
+        line(two, "z", 3),
+        line(one, "w", 4),
+    ];
+    let (a, b) = (a.concat(), b.concat());
+    let (sa, sb) = (whole("f", a.as_bytes()), whole("f", b.as_bytes()));
+    assert_eq!((sa.downloads, sa.users.len()), (4, 2));
+    assert_eq!((sb.downloads, sb.users.len()), (4, 2));
+    assert_ne!(sa, sb);
 }

@@ -30,9 +30,16 @@ fn merged_parts_give_the_whole_and_the_same_outputs() {
     let whole = summary(&files);
     let mut a = Analysis::new(&default_settings()).unwrap();
     for f in &files {
-        a.add(&serde_json::to_string(&summary(std::slice::from_ref(f))).unwrap())
-            .unwrap();
+        a.add(&summary(std::slice::from_ref(f)).to_bytes()).unwrap();
     }
+    a.commit().unwrap();
+    // A run that is cancelled leaves the analysis as it was.
+    a.add(&summary(&[("c.log", CORPUS)]).to_bytes()).unwrap();
+    a.add_part("d.log", 0, 2, &summary(&[("d.log", EDGE)]).to_bytes())
+        .unwrap();
+    a.discard();
+    a.commit().unwrap();
+    assert!(a.add(b"not a summary").is_err());
     let report = Report::new(&whole);
     let mut want = Vec::new();
     outputs::write_weeks(&mut want, &report.weeks).unwrap();
@@ -65,8 +72,8 @@ fn the_chart_is_drawn_on_a_canvas() {
     canvas.set_height(500);
     doc.body().unwrap().append_child(&canvas).unwrap();
     let mut a = Analysis::new(&default_settings()).unwrap();
-    a.add(&serde_json::to_string(&summary(&[("b.log", CORPUS)])).unwrap())
-        .unwrap();
+    a.add(&summary(&[("b.log", CORPUS)]).to_bytes()).unwrap();
+    a.commit().unwrap();
     a.draw(canvas.clone(), true, 2.0).unwrap();
     let ctx: web_sys::CanvasRenderingContext2d =
         canvas.get_context("2d").unwrap().unwrap().unchecked_into();

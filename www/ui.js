@@ -265,13 +265,14 @@ function onWorkerMessage(slot, msg) {
       scheduleProgress();
       break;
     case 'summary':
-      // Merged only when every worker has answered: a cancelled run leaves nothing half-merged.
-      run.summaries.push(msg.summary);
-      if (run.summaries.length === pool.length) finishRun();
+      // Merged as they arrive into the run's pending summary, which is added to the
+      // analysis when every worker has answered (a cancelled run leaves nothing half-merged).
+      if (!merge(() => run.analysis.add(msg.summary))) break;
+      if (++run.summaries === pool.length) finishRun();
       break;
     case 'part': {
       const whole = run.split.get(msg.name);
-      whole.got[msg.index] = msg.summary;
+      if (!merge(() => run.analysis.add_part(msg.name, msg.index, whole.count, msg.summary))) break;
       whole.done++;
       if (whole.done === whole.count) run.filesDone++;
       scheduleProgress();
@@ -329,7 +330,7 @@ function startRun(fresh) {
   const order = queue.slice().sort((a, b) => b.file.size - a.file.size);
   run = {
     kind: 'analyse', job, queue: [], next: 0, analysis: target, upTo: files.length, split: new Map(),
-    bytes: 0, lines: 0, filesDone: 0, summaries: [], ending: false,
+    bytes: 0, lines: 0, filesDone: 0, summaries: 0, ending: false,
     totalBytes: queue.reduce((s, f) => s + f.file.size, 0), totalFiles: queue.length,
     started: performance.now(),
   };
@@ -360,7 +361,7 @@ async function plan(order, r) {
     if (pool.length > 1 && size >= SPLIT_MIN && !(await compressed(item.file))) {
       let n = Math.min(pool.length * 4, Math.floor(size / PART_MIN));
       n = Math.max(n, 2);
-      r.split.set(item.name, { count: n, done: 0, got: new Array(n) });
+      r.split.set(item.name, { count: n, done: 0 });
       for (let i = 0; i < n; i++) {
         const start = Math.floor(size * i / n);
         const end = Math.floor(size * (i + 1) / n);
@@ -379,12 +380,22 @@ async function compressed(file) {
   return (head[0] === 0x1f && head[1] === 0x8b) || (head[0] === 0x50 && head[1] === 0x4b);
 }
 
+// Merges a worker's result into the run; on failure, says so and ends the run.
+function merge(f) {
+  try {
+    f();
+    return true;
+  } catch (e) {
+    fail(`A worker's result could not be merged: ${e.message || e}`);
+    return false;
+  }
+}
+
 function finishRun() {
   const r = run;
   run = null;
   try {
-    for (const summary of r.summaries) r.analysis.add(summary);
-    for (const [name, whole] of r.split) r.analysis.add_parts(name, whole.got);
+    r.analysis.commit();
   } catch (e) {
     if (r.analysis !== analysis) r.analysis.free();
     analysis = null;
@@ -422,6 +433,7 @@ function cancelRun(byUser) {
   if (r.kind === 'export') r.reject(new Error('cancelled'));
   if (r.kind === 'analyse') {
     if (r.analysis !== analysis) r.analysis.free();
+    else r.analysis.discard();
     // The files of a cancelled run are set aside: the next run does not read them again.
     if (byUser) files = files.slice(0, analysedCount);
   }

@@ -5,7 +5,7 @@ use crate::chart::{self, ChartOptions};
 use crate::outputs::{self, Anonymize};
 use crate::report::{self, ObjectRow, Report};
 use crate::settings::{Compiled, Settings};
-use crate::summary::Summary;
+use crate::summary::{HashMap, Parts, Summary};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -43,11 +43,16 @@ struct PageReport<'a> {
     prefixes: usize,
 }
 
-/// The merged summary of one analysis.
+/// The merged summary of one analysis. A run's partial summaries are merged as they
+/// arrive into a pending summary, which [`Analysis::commit`] adds to the analysis (and
+/// [`Analysis::discard`] drops, when the run is cancelled): adding files to a finished
+/// analysis never leaves it half-merged.
 #[wasm_bindgen]
 pub struct Analysis {
     settings: Settings,
     summary: Summary,
+    pending: Summary,
+    parts: HashMap<String, Parts>,
     report: Option<Report>,
 }
 
@@ -60,30 +65,63 @@ impl Analysis {
         Ok(Analysis {
             settings,
             summary: Summary::default(),
+            pending: Summary::default(),
+            parts: HashMap::default(),
             report: None,
         })
     }
 
-    /// Merges a worker's partial summary (JSON text).
-    pub fn add(&mut self, summary_json: &str) -> Result<(), JsError> {
-        let part: Summary = serde_json::from_str(summary_json).map_err(err)?;
-        self.summary.merge(part, self.settings.reject_samples);
+    /// Merges a worker's partial summary (the bytes of `Summary::to_bytes`) into the
+    /// pending run.
+    pub fn add(&mut self, summary: &[u8]) -> Result<(), JsError> {
+        let part = Summary::from_bytes(summary).map_err(err)?;
+        self.pending.merge(part, self.settings.reject_samples);
+        Ok(())
+    }
+
+    /// Adds part `index` of the `count` byte-range parts of one big file (bytes of
+    /// `Summary::to_bytes`); when the last one is in, the file joins the pending run.
+    pub fn add_part(
+        &mut self,
+        name: &str,
+        index: usize,
+        count: usize,
+        summary: &[u8],
+    ) -> Result<(), JsError> {
+        let part = Summary::from_bytes(summary).map_err(err)?;
+        let max = self.settings.reject_samples;
+        let all = self
+            .parts
+            .entry(name.to_string())
+            .or_insert_with(|| Parts::new(name, count, max));
+        if !all.add(index, part) {
+            return Err(err(format!(
+                "part {index} of {name} came twice or was not expected"
+            )));
+        }
+        if all.complete() {
+            let whole = self.parts.remove(name).and_then(Parts::finish);
+            let whole = whole.expect("complete");
+            self.pending.merge(whole, max);
+        }
+        Ok(())
+    }
+
+    /// Adds the pending run to the analysis.
+    pub fn commit(&mut self) -> Result<(), JsError> {
+        if let Some(name) = self.parts.keys().next() {
+            return Err(err(format!("parts of {name} are missing")));
+        }
+        let run = std::mem::take(&mut self.pending);
+        self.summary.merge(run, self.settings.reject_samples);
         self.report = None;
         Ok(())
     }
 
-    /// Merges the summaries (JSON texts, in file order) of the byte-range parts of one big
-    /// file, as one file.
-    pub fn add_parts(&mut self, name: &str, parts: Vec<String>) -> Result<(), JsError> {
-        let parts = parts
-            .iter()
-            .map(|p| serde_json::from_str::<Summary>(p))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(err)?;
-        let whole = Summary::from_parts(name, parts, self.settings.reject_samples);
-        self.summary.merge(whole, self.settings.reject_samples);
-        self.report = None;
-        Ok(())
+    /// Drops the pending run (cancelled).
+    pub fn discard(&mut self) {
+        self.pending = Summary::default();
+        self.parts.clear();
     }
 
     /// Notes a problem with a whole file that the page found itself.

@@ -6,8 +6,9 @@
 //!   post progress and a partial summary; stream the row exports into the origin-private
 //!   file system).
 //!
-//! Messages are plain objects with a `type`; summaries cross as JSON text (exact for
-//! 128-bit IP keys, one string instead of a million small objects).
+//! Messages are plain objects with a `type`; summaries cross as the bytes of
+//! `Summary::to_bytes` (postcard) in a transferred `Uint8Array`: exact for 128-bit IP
+//! keys, several times smaller than JSON, and no million small objects.
 //!
 //! [`Session`]: crate::session::Session
 

@@ -4,8 +4,9 @@
 //! - `{type: "file", job, file, name}` any number of times (the `File` itself: no copy),
 //! - `{type: "part", job, file, name, start, end, index}`: the byte range `[start, end)`
 //!   of a big plain file, cut at line boundaries, in a session of its own, answered by
-//!   `{type: "part", job, index, summary}` (see `Summary::from_parts`);
-//! - `{type: "end", job}`, answered by `{type: "summary", job, summary}` (JSON text);
+//!   `{type: "part", job, index, summary}` (see `summary::Parts`);
+//! - `{type: "end", job}`, answered by `{type: "summary", job, summary}` (a `Uint8Array`,
+//!   `Summary::to_bytes`);
 //! - `{type: "export", job, settings, files: [{file, name}], parsed, rejected}`: one pass
 //!   over the files in the given order that streams `parsed_output.csv` and
 //!   `rejected_lines.txt` into the origin-private file system under the names given,
@@ -119,6 +120,16 @@ fn post_error(job: f64, text: &str) {
         ("job", job.into()),
         ("message", text.into()),
     ]));
+}
+
+/// Posts a message with the summary's bytes (`Summary::to_bytes`) as its `summary`, a
+/// `Uint8Array` whose buffer is transferred, not copied.
+fn post_summary(pairs: &[(&str, JsValue)], summary: &crate::summary::Summary) {
+    let bytes = Uint8Array::from(summary.to_bytes().as_slice());
+    let msg = message(pairs);
+    let _ = Reflect::set(&msg, &"summary".into(), &bytes);
+    let transfer = js_sys::Array::of1(&bytes.buffer());
+    let _ = scope().post_message_with_transfer(&msg, &transfer);
 }
 
 /// The `file` field of a message object, when it is a `File` or `Blob`.
@@ -317,25 +328,21 @@ async fn run_task(task: Task) -> Result<(), String> {
             progress.part = true;
             progress.post(job, &session, true);
             let (summary, _) = session.finish();
-            let text = serde_json::to_string(&summary).map_err(|e| e.to_string())?;
-            post(&message(&[
-                ("type", "part".into()),
-                ("job", job.into()),
-                ("index", index.into()),
-                ("name", name.as_str().into()),
-                ("summary", text.into()),
-            ]));
+            post_summary(
+                &[
+                    ("type", "part".into()),
+                    ("job", job.into()),
+                    ("index", index.into()),
+                    ("name", name.as_str().into()),
+                ],
+                &summary,
+            );
             Ok(())
         }
         Task::End { job } => {
             let session = take_session(job).ok_or("the job ended before it began")?;
             let (summary, _) = session.finish();
-            let text = serde_json::to_string(&summary).map_err(|e| e.to_string())?;
-            post(&message(&[
-                ("type", "summary".into()),
-                ("job", job.into()),
-                ("summary", text.into()),
-            ]));
+            post_summary(&[("type", "summary".into()), ("job", job.into())], &summary);
             Ok(())
         }
         Task::Export(e) => export(e).await,
