@@ -61,8 +61,75 @@ pub fn parse_ip(b: &[u8]) -> Option<IpKey> {
     if b.len() > 45 || !b.contains(&b':') {
         return None;
     }
+    if let Some(v6) = parse_v6_fast(b) {
+        return Some(IpKey(v6));
+    }
     let s = std::str::from_utf8(b).ok()?;
     s.parse::<Ipv6Addr>().ok().map(|a| IpKey(u128::from(a)))
+}
+
+/// The usual IPv6 spellings (hex groups and one `::`), without the standard library's
+/// general parser. `None` when unsure (an embedded IPv4 part, a zone, anything odd): the
+/// caller then asks the standard library, which decides. When it says `Some`, it agrees
+/// with the standard library (property-tested).
+#[inline]
+fn parse_v6_fast(b: &[u8]) -> Option<u128> {
+    let n = b.len();
+    let mut groups = [0u16; 8];
+    let mut count = 0usize;
+    let mut gap: Option<usize> = None;
+    let mut i = 0;
+    if n >= 2 && b[0] == b':' && b[1] == b':' {
+        gap = Some(0);
+        i = 2;
+    }
+    while i < n {
+        let mut v = 0u32;
+        let start = i;
+        while i < n && i - start < 4 {
+            let d = match b[i] {
+                c @ b'0'..=b'9' => c - b'0',
+                c @ b'a'..=b'f' => c - b'a' + 10,
+                c @ b'A'..=b'F' => c - b'A' + 10,
+                _ => break,
+            };
+            v = v << 4 | d as u32;
+            i += 1;
+        }
+        if i == start || count == 8 {
+            return None;
+        }
+        groups[count] = v as u16;
+        count += 1;
+        if i == n {
+            break;
+        }
+        if b[i] != b':' {
+            return None;
+        }
+        i += 1;
+        if i < n && b[i] == b':' {
+            if gap.is_some() {
+                return None;
+            }
+            gap = Some(count);
+            i += 1;
+        } else if i == n {
+            return None;
+        }
+    }
+    let mut out = [0u16; 8];
+    match gap {
+        None if count == 8 => out = groups,
+        // `::` stands for at least one group.
+        Some(at) if count <= 7 => {
+            out[..at].copy_from_slice(&groups[..at]);
+            let tail = count - at;
+            out[8 - tail..].copy_from_slice(&groups[at..count]);
+        }
+        _ => return None,
+    }
+    Some(out.iter().fold(0u128, |a, &g| a << 16 | g as u128))
 }
 
 #[inline]
@@ -193,6 +260,79 @@ mod tests {
         ] {
             let std = s.parse::<Ipv4Addr>().ok().map(u32::from);
             assert_eq!(parse_v4(s.as_bytes()), std, "{s}");
+        }
+    }
+
+    fn std_v6(s: &str) -> Option<u128> {
+        s.parse::<Ipv6Addr>().ok().map(u128::from)
+    }
+
+    #[test]
+    fn fast_v6_agrees_with_std() {
+        for s in [
+            "::",
+            "::1",
+            "1::",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "2001:DB8::aB",
+            "fe80::1:2",
+            "0:0:0:0:0:0:0:0",
+            "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+        ] {
+            assert_eq!(parse_v6_fast(s.as_bytes()), std_v6(s), "{s}");
+            assert!(std_v6(s).is_some(), "{s}");
+        }
+        // Refused or left to the standard library; never a different answer.
+        for s in [
+            ":",
+            ":::",
+            "1:::2",
+            "1::2::3",
+            ":1",
+            "1:",
+            "::1:",
+            "12345::",
+            "1:2:3:4:5:6:7:8:9",
+            "1:2:3:4:5:6:7:8::",
+            "::1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7",
+            "::ffff:1.2.3.4",
+            "fe80::1%eth0",
+            "g::1",
+            "1: :2",
+        ] {
+            assert_eq!(parse_v6_fast(s.as_bytes()), None, "{s}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+
+        /// Whenever the fast path answers, the standard library agrees.
+        #[test]
+        fn fast_v6_never_disagrees(s in "[0-9a-fA-F:.g]{0,45}") {
+            if let Some(v) = parse_v6_fast(s.as_bytes()) {
+                proptest::prop_assert_eq!(Some(v), std_v6(&s));
+            }
+        }
+
+        /// Every address in its short and its long spelling takes the fast path.
+        #[test]
+        fn fast_v6_reads_every_address(a: u128, run in 0u32..9, at in 0u32..8) {
+            // A run of zero groups at some place, so that `::` appears anywhere.
+            let len = run.min(8 - at);
+            let mask = if len == 0 { 0 } else { (u128::MAX >> (128 - 16 * len)) << (16 * (8 - at - len)) };
+            let a = a & !mask;
+            let addr = Ipv6Addr::from(a);
+            let short = addr.to_string();
+            let long = addr.segments().iter().map(|g| format!("{g:04X}")).collect::<Vec<_>>().join(":");
+            if !short.contains('.') {
+                proptest::prop_assert_eq!(parse_v6_fast(short.as_bytes()), Some(a), "{}", short);
+            }
+            proptest::prop_assert_eq!(parse_v6_fast(long.as_bytes()), Some(a), "{}", long);
+            proptest::prop_assert_eq!(parse_ip(short.as_bytes()), Some(IpKey(a)));
         }
     }
 
