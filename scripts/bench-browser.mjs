@@ -85,7 +85,10 @@ async function timed(url, inp, selector, doneSel) {
     const lines = url.includes('/bench/') ? null : Number(await page.textContent('[data-metric=lines]'));
     const files = url.includes('/bench/') ? null : Number(await page.textContent('[data-metric=files]'));
     const mem = peaks();
-    return { secs, lines, files, mem, idle: before };
+    // The page's own thread: merging the workers' summaries, and the report and chart.
+    const merge = Number(await page.getAttribute('body', 'data-merge-seconds'));
+    const render = Number(await page.getAttribute('body', 'data-render-seconds'));
+    return { secs, lines, files, mem, idle: before, merge, render };
   } finally {
     await browser.close();
   }
@@ -141,6 +144,12 @@ for (const [key, r] of Object.entries(results)) {
   if (r.page1) row('page, 1 worker', r.page1, r.page1.lines);
   row(`page, ${all} workers`, r.pageAll, r.pageAll.lines);
   if (r.native) row('native CLI, 1 thread', r.native, r.native.lines);
+}
+console.log('\npage thread (of the seconds above): merging the workers\' summaries + report and chart');
+for (const [key, r] of Object.entries(results)) {
+  for (const [how, x] of [['1 worker', r.page1], [`${all} workers`, r.pageAll]]) {
+    if (x) console.log(`  ${key.padEnd(6)} ${how.padEnd(10)} merge ${fmt(x.merge, 2)} s, report and chart ${fmt(x.render, 2)} s of ${fmt(x.secs, 2)} s`);
+  }
 }
 console.log('\npeak memory (VmHWM), page with all workers:');
 for (const [key, r] of Object.entries(results)) {

@@ -296,7 +296,17 @@ impl Summary {
     }
 
     /// Adds another summary into this one.
-    pub fn merge(&mut self, other: Summary, max_samples: u32) {
+    pub fn merge(&mut self, mut other: Summary, max_samples: u32) {
+        if self.is_empty() {
+            // Nothing to add to: take theirs as it is (no copy of the big sets).
+            for a in other.rejects.values_mut() {
+                a.samples.sort();
+                a.samples.truncate(max_samples as usize);
+            }
+            other.file_notes.sort();
+            *self = other;
+            return;
+        }
         self.files += other.files;
         self.bytes += other.bytes;
         self.lines += other.lines;
@@ -366,6 +376,19 @@ impl Summary {
             all.add(i, p);
         }
         all.finish().expect("every part was given")
+    }
+
+    /// True for a summary of nothing (as `Summary::default()`).
+    pub fn is_empty(&self) -> bool {
+        self.files == 0
+            && self.bytes == 0
+            && self.lines == 0
+            && self.candidates == 0
+            && self.users.is_empty()
+            && self.weeks.is_empty()
+            && self.objects.is_empty()
+            && self.rejects.is_empty()
+            && self.file_notes.is_empty()
     }
 
     /// Puts the parts whose order depends on arrival (samples, notes) in canonical order.

@@ -365,6 +365,15 @@ fn range_parts(name: &str, data: &[u8], cuts: &[u64], chunk: usize) -> Vec<Summa
     parts
 }
 
+/// The own edge cases and every corpus log, as one file (CRLF lines, rejects, blanks).
+fn edge_and_corpus() -> Vec<u8> {
+    let mut data = own("edge_cases.log");
+    for p in corpus_logs() {
+        data.extend(std::fs::read(p).unwrap());
+    }
+    data
+}
+
 fn whole(name: &str, data: &[u8]) -> Summary {
     let mut s = s3logdrop::Session::new(&Settings::default()).unwrap();
     s.begin_file(name);
@@ -376,10 +385,7 @@ fn whole(name: &str, data: &[u8]) -> Summary {
 fn a_file_in_byte_ranges_equals_the_file_in_one_piece() {
     // CRLF lines, rejects, blank lines; every cut point, so cuts fall inside lines and
     // between \r and \n.
-    let mut data = own("edge_cases.log");
-    for p in corpus_logs() {
-        data.extend(std::fs::read(p).unwrap());
-    }
+    let data = edge_and_corpus();
     let want = whole("big.log", &data);
     assert!(want.rejected > 0 && want.downloads > 10);
     for at in (1..data.len() as u64).step_by(7) {
@@ -411,11 +417,7 @@ fn a_file_in_byte_ranges_equals_the_file_in_one_piece() {
 fn parts_arriving_in_any_order_as_bytes_equal_the_file_in_one_piece() {
     // As on the page: each part crosses as `to_bytes`, arrives in any order, and is
     // merged at once; its samples wait for the line counts of the parts before it.
-    let mut data = own("edge_cases.log");
-    for p in corpus_logs() {
-        data.extend(std::fs::read(p).unwrap());
-    }
-    let data = data.repeat(3);
+    let data = edge_and_corpus().repeat(3);
     let want = whole("big.log", &data);
     let n = data.len() as u64;
     let cuts: Vec<u64> = (1..6).map(|k| n * k / 6 + k).collect();
@@ -447,10 +449,7 @@ fn parts_arriving_in_any_order_as_bytes_equal_the_file_in_one_piece() {
 
 #[test]
 fn summaries_cross_as_bytes_and_bad_bytes_are_refused() {
-    let mut data = own("edge_cases.log");
-    for p in corpus_logs() {
-        data.extend(std::fs::read(p).unwrap());
-    }
+    let data = edge_and_corpus();
     let s = whole("all.log", &data);
     assert!(s.users.len() > 5 && !s.objects.is_empty() && !s.rejects.is_empty());
     let bytes = s.to_bytes();
