@@ -299,11 +299,7 @@ impl Summary {
     pub fn merge(&mut self, mut other: Summary, max_samples: u32) {
         if self.is_empty() {
             // Nothing to add to: take theirs as it is (no copy of the big sets).
-            for a in other.rejects.values_mut() {
-                a.samples.sort();
-                a.samples.truncate(max_samples as usize);
-            }
-            other.file_notes.sort();
+            other.normalize_to(max_samples);
             *self = other;
             return;
         }
@@ -349,11 +345,7 @@ impl Summary {
                 let e = map.entry(k).or_default();
                 e.downloads += a.downloads;
                 e.bytes_sent += a.bytes_sent;
-                if e.users.is_empty() {
-                    e.users = a.users.into_iter().map(|u| ids[u as usize]).collect();
-                } else {
-                    e.users.extend(a.users.into_iter().map(|u| ids[u as usize]));
-                }
+                e.users.extend(a.users.into_iter().map(|u| ids[u as usize]));
             }
         }
         for (r, a) in other.rejects {
@@ -398,7 +390,19 @@ impl Summary {
         }
         self.file_notes.sort();
     }
+
+    /// [`Summary::normalize`], keeping the first `max_samples` samples of each reason.
+    fn normalize_to(&mut self, max_samples: u32) {
+        self.normalize();
+        for a in self.rejects.values_mut() {
+            a.samples.truncate(max_samples as usize);
+        }
+    }
 }
+
+/// A part's line count and its rejected-line samples of the file, lines counted from the
+/// part's start.
+type PartLines = (u64, Vec<(Reject, RejectSample)>);
 
 /// The summaries of the byte-range parts of one file, put together as they arrive in
 /// any order: all but the rejected-line samples of the file are merged at once (so the
@@ -409,8 +413,8 @@ pub struct Parts {
     file: String,
     max_samples: u32,
     merged: Summary,
-    /// Per part index: its line count and its samples from this file, lines relative.
-    got: Vec<Option<(u64, Vec<(Reject, RejectSample)>)>>,
+    /// Per part index, once it is in: its line count and its samples from this file.
+    got: Vec<Option<PartLines>>,
     missing: usize,
 }
 
@@ -472,10 +476,6 @@ impl Parts {
             }
             offset += lines;
         }
-        for agg in total.rejects.values_mut() {
-            agg.samples.sort();
-            agg.samples.truncate(self.max_samples as usize);
-        }
         let file = self.file;
         total.files = 1;
         total.file_notes.sort();
@@ -493,7 +493,7 @@ impl Parts {
                 message: crate::session::no_log_lines_note(total.rejected, first.map(|f| f.1)),
             });
         }
-        total.normalize();
+        total.normalize_to(self.max_samples);
         Some(total)
     }
 }
