@@ -96,7 +96,7 @@ fn object_rows(map: &HashMap<String, ObjAgg>) -> Vec<ObjectRow> {
             key: k.clone(),
             key_decoded: crate::text::url_decode(k.as_bytes()),
             downloads: a.downloads,
-            unique_users: a.users.len() as u64,
+            unique_users: a.users.len(),
             bytes_sent: a.bytes_sent,
         })
         .collect();

@@ -6,6 +6,7 @@ use crate::ip::IpKey;
 use crate::parse::{Record, Reject};
 use crate::settings::Removal;
 use crate::time::{day_of, week_start, Day, UnixSeconds};
+use roaring::RoaringBitmap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -58,8 +59,9 @@ pub struct ObjAgg {
     pub downloads: u64,
     /// Sum of bytes_sent.
     pub bytes_sent: u64,
-    /// Distinct users, by their id in the summary's [`Users`].
-    pub users: HashSet<u32>,
+    /// Distinct users, by their id in the summary's [`Users`]: a compressed bitmap
+    /// (2 bytes an id while sparse, a bitmap when dense), a quarter of a hash set's size.
+    pub users: RoaringBitmap,
 }
 
 /// How many candidate downloads each filter removed, in the order they apply.
@@ -345,7 +347,14 @@ impl Summary {
                 let e = map.entry(k).or_default();
                 e.downloads += a.downloads;
                 e.bytes_sent += a.bytes_sent;
-                e.users.extend(a.users.into_iter().map(|u| ids[u as usize]));
+                let mut theirs: Vec<u32> = a.users.iter().map(|u| ids[u as usize]).collect();
+                theirs.sort_unstable();
+                let theirs = RoaringBitmap::from_sorted_iter(theirs).expect("sorted ids");
+                if e.users.is_empty() {
+                    e.users = theirs;
+                } else {
+                    e.users |= theirs;
+                }
             }
         }
         for (r, a) in other.rejects {
@@ -586,7 +595,7 @@ type CanonicalAggs<'a> = BTreeMap<&'a str, (u64, u64, Vec<IpKey>)>;
 fn canonical_aggs<'a>(users: &Users, m: &'a HashMap<String, ObjAgg>) -> CanonicalAggs<'a> {
     m.iter()
         .map(|(k, a)| {
-            let mut ips: Vec<IpKey> = a.users.iter().map(|&u| users.ip(u)).collect();
+            let mut ips: Vec<IpKey> = a.users.iter().map(|u| users.ip(u)).collect();
             ips.sort();
             (k.as_str(), (a.downloads, a.bytes_sent, ips))
         })
@@ -640,7 +649,7 @@ impl Summary {
         let s: Summary = postcard::from_bytes(bytes)
             .map_err(|e| format!("a summary was not understood: {e}"))?;
         let n = s.users.len();
-        let bad = |set: &HashSet<u32>| set.iter().any(|&u| u as usize >= n);
+        let bad = |set: &RoaringBitmap| set.max().is_some_and(|u| u as usize >= n);
         if s.objects
             .values()
             .chain(s.prefixes.values())
