@@ -18,6 +18,7 @@ pub mod outputs;
 pub mod parse;
 pub mod range;
 pub mod report;
+pub mod scan;
 pub mod session;
 pub mod settings;
 pub mod summary;

@@ -7,6 +7,7 @@
 //! user agent split at `" "`.
 
 use crate::ip::{parse_ip, IpKey};
+use crate::scan::find_byte;
 use crate::time::{TimeCache, UnixSeconds};
 use memchr::{memchr, memchr_iter, memrchr};
 use serde::{Deserialize, Serialize};
@@ -158,6 +159,22 @@ pub struct Record<'a> {
 const DASH: &[u8] = b"-";
 
 impl<'a> Record<'a> {
+    /// A record of a line with every field `-` (to parse into, see [`Parser::parse_into`]).
+    pub fn empty() -> Record<'a> {
+        Record {
+            head: [DASH; 17],
+            trailing: &[],
+            time: 0,
+            remote_ip: None,
+            http_status: None,
+            bytes_sent: None,
+            object_size: None,
+            total_time: None,
+            turn_around_time: None,
+            ambiguous_user_agent: false,
+        }
+    }
+
     /// The raw field `i` (0-based, see [`FIELD_NAMES`]), `None` when it is `-` or missing.
     pub fn field(&self, i: usize) -> Option<&'a [u8]> {
         let v = if i < 17 {
@@ -221,7 +238,7 @@ fn token(line: &[u8], p: usize) -> Option<(&[u8], usize)> {
     if p >= line.len() {
         return None;
     }
-    let end = memchr(b' ', &line[p..]).map_or(line.len(), |i| p + i);
+    let end = find_byte(line, p, b' ');
     Some((&line[p..end], end))
 }
 
@@ -243,39 +260,54 @@ fn number(t: &[u8]) -> Result<Option<u64>, ()> {
     Ok(Some(v))
 }
 
-struct Tail<'a> {
+struct Tail {
     status: Option<u16>,
-    toks: [&'a [u8]; 6],
     nums: [Option<u64>; 4],
     end: usize,
 }
 
-enum TailMatch<'a> {
-    Yes(Tail<'a>),
+enum TailMatch {
+    Yes(Tail),
     /// Everything matched until the line ran out, after this many tokens.
     Partial(usize),
     No,
 }
 
 /// Matches ` STATUS ERROR BYTES SIZE TOTAL TURNAROUND ` starting at `p`.
-#[inline]
-fn match_tail(line: &[u8], p: usize) -> TailMatch<'_> {
+#[inline(always)]
+/// The six fields are written into `toks` as they match (whatever is there after a
+/// failed match is meaningless).
+fn match_tail<'a>(line: &'a [u8], p: usize, toks: &mut [&'a [u8]]) -> TailMatch {
     if p >= line.len() {
         return TailMatch::Partial(0);
     }
     if line[p] != b' ' {
         return TailMatch::No;
     }
-    let mut toks: [&[u8]; 6] = [DASH; 6];
+    let mut nums: [Option<u64>; 4] = [None; 4];
+    let mut status = None;
     let mut q = p;
-    for (i, slot) in toks.iter_mut().enumerate() {
+    for (i, slot) in toks.iter_mut().take(6).enumerate() {
         let Some((t, end)) = token(line, q) else {
             return TailMatch::Partial(i);
         };
         let ok = match i {
-            0 => t == DASH || (t.len() == 3 && t.iter().all(u8::is_ascii_digit)),
+            0 => match t {
+                [a, b, c] if [a, b, c].iter().all(|d| d.is_ascii_digit()) => {
+                    status =
+                        Some((a - b'0') as u16 * 100 + (b - b'0') as u16 * 10 + (c - b'0') as u16);
+                    true
+                }
+                _ => t == DASH,
+            },
             1 => !t.contains(&b'"'),
-            _ => number(t).is_ok(),
+            _ => match number(t) {
+                Ok(v) => {
+                    nums[i - 2] = v;
+                    true
+                }
+                Err(()) => false,
+            },
         };
         if !ok {
             return TailMatch::No;
@@ -287,24 +319,8 @@ fn match_tail(line: &[u8], p: usize) -> TailMatch<'_> {
     if q >= line.len() || skip_spaces(line, q) >= line.len() {
         return TailMatch::Partial(6);
     }
-    let status = if toks[0] == DASH {
-        None
-    } else {
-        Some(
-            toks[0]
-                .iter()
-                .fold(0u16, |v, &c| v * 10 + (c - b'0') as u16),
-        )
-    };
-    let nums = [
-        number(toks[2]).unwrap_or(None),
-        number(toks[3]).unwrap_or(None),
-        number(toks[4]).unwrap_or(None),
-        number(toks[5]).unwrap_or(None),
-    ];
     TailMatch::Yes(Tail {
         status,
-        toks,
         nums,
         end: q,
     })
@@ -318,9 +334,20 @@ impl Parser {
 
     /// Parses one line (without its `\n`; a final `\r` is ignored). Blank lines are the
     /// caller's business (see [`is_blank`]).
+    #[inline]
     pub fn parse<'a>(&mut self, line: &'a [u8]) -> Result<Record<'a>, Reject> {
+        let mut rec = Record::empty();
+        self.parse_into(line, &mut rec).map(|()| rec)
+    }
+
+    /// [`Parser::parse`] into a record the caller holds (a record is a few hundred bytes,
+    /// and returning it by value costs a copy per line). On success every field of `rec`
+    /// is set; on failure its contents are meaningless.
+    #[inline(always)]
+    pub fn parse_into<'a>(&mut self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Reject> {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let mut head: [&[u8]; 17] = [DASH; 17];
+        let head = &mut rec.head;
+        *head = [DASH; 17];
 
         // Before the `[time]` is found, nothing says this was ever a log line.
         let (owner, p) = token(line, 0).ok_or(Reject::NotALogLine)?;
@@ -336,7 +363,12 @@ impl Parser {
         if p >= line.len() || line[p] != b'[' {
             return Err(Reject::NotALogLine);
         }
-        let close = memchr(b']', &line[p..]).ok_or(Reject::BadTime)? + p;
+        // `[DD/Mon/YYYY:HH:MM:SS +ZZZZ]` is 28 bytes; look there first.
+        let close = if line.get(p + 27) == Some(&b']') {
+            p + 27
+        } else {
+            memchr(b']', &line[p..]).ok_or(Reject::BadTime)? + p
+        };
         let time_text = &line[p + 1..close];
         let time = self.times.parse(time_text).ok_or(Reject::BadTime)?;
         head[f::TIME] = time_text;
@@ -368,7 +400,7 @@ impl Parser {
             // (or the first candidate closes the URI at the very end of the line).
             for (n, q) in memchr_iter(b'"', &line[p + 1..]).enumerate() {
                 let q = p + 1 + q;
-                match match_tail(line, q + 1) {
+                match match_tail(line, q + 1, &mut head[f::HTTP_STATUS..]) {
                     TailMatch::Yes(t) => {
                         found = Some((&line[p + 1..q], t));
                         break;
@@ -386,7 +418,7 @@ impl Parser {
                 None => return Err(Reject::BadRequestUri),
             }
         } else if line[p] == b'-' && (p + 1 == line.len() || line[p + 1] == b' ') {
-            match match_tail(line, p + 1) {
+            match match_tail(line, p + 1, &mut head[f::HTTP_STATUS..]) {
                 TailMatch::Yes(t) => (DASH, t),
                 TailMatch::Partial(_) => return Err(Reject::Truncated),
                 TailMatch::No => return Err(Reject::BadRequestUri),
@@ -395,7 +427,6 @@ impl Parser {
             return Err(Reject::BadRequestUri);
         };
         head[f::REQUEST_URI] = uri;
-        head[f::HTTP_STATUS..=f::TURN_AROUND_TIME].copy_from_slice(&tail.toks);
 
         // referer and user_agent.
         let r = skip_spaces(line, tail.end);
@@ -454,18 +485,18 @@ impl Parser {
         head[f::REFERER] = referer;
         head[f::USER_AGENT] = user_agent;
 
-        Ok(Record {
-            head,
-            trailing: &rest[after..],
-            time,
-            remote_ip,
-            http_status: tail.status,
-            bytes_sent: tail.nums[0],
-            object_size: tail.nums[1],
-            total_time: tail.nums[2],
-            turn_around_time: tail.nums[3],
-            ambiguous_user_agent: ambiguous,
-        })
+        rec.trailing = &rest[after..];
+        rec.time = time;
+        rec.remote_ip = remote_ip;
+        rec.http_status = tail.status;
+        [
+            rec.bytes_sent,
+            rec.object_size,
+            rec.total_time,
+            rec.turn_around_time,
+        ] = tail.nums;
+        rec.ambiguous_user_agent = ambiguous;
+        Ok(())
     }
 }
 

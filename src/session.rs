@@ -370,6 +370,7 @@ impl<S: Sink> Session<S> {
         f.line_no += 1;
         let line_no = f.line_no;
         self.summary.lines += 1;
+        let mut rec = Record::empty();
         let (line, result) = match e {
             LineEvent::TooLong { prefix, .. } => (prefix, Err(Reject::LineTooLong)),
             LineEvent::Line(l) => {
@@ -378,11 +379,11 @@ impl<S: Sink> Session<S> {
                     self.sink.blank(&f.name, line_no);
                     return;
                 }
-                (l, self.parser.parse(l))
+                (l, self.parser.parse_into(l, &mut rec))
             }
         };
         match result {
-            Ok(rec) => {
+            Ok(()) => {
                 f.parsed += 1;
                 self.summary.parsed += 1;
                 self.sink.parsed(&rec, &f.name, line_no);
