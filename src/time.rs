@@ -140,33 +140,84 @@ pub fn parse_log_time(b: &[u8]) -> Option<UnixSeconds> {
     Some(local - sign * (oh * 3600 + om * 60))
 }
 
-/// Remembers the last timestamp text parsed: consecutive lines of a log share the same
-/// second far more often than not, so most lines cost one 26-byte comparison.
+/// `HH:MM:SS` (bytes 12..20 of the time text) as seconds into the day.
+#[inline]
+fn clock(b: &[u8]) -> Option<i64> {
+    if b[14] != b':' || b[17] != b':' {
+        return None;
+    }
+    let hour = digits(&b[12..14])? as i64;
+    let min = digits(&b[15..17])? as i64;
+    let sec = digits(&b[18..20])? as i64;
+    if hour > 23 || min > 59 || sec > 59 {
+        return None;
+    }
+    Some(hour * 3600 + min * 60 + sec)
+}
+
+/// Remembers the last timestamp parsed: consecutive lines of a log share the same second
+/// (one 26-byte comparison) or at least the same day and offset (only the clock is read).
 #[derive(Default, Clone)]
 pub struct TimeCache {
     text: [u8; 26],
     value: Option<UnixSeconds>,
+    /// `value` minus its clock: the UTC second at which that local day started.
+    day_start: UnixSeconds,
 }
 
 impl TimeCache {
     /// Same as [`parse_log_time`], with the last answer remembered.
     #[inline]
     pub fn parse(&mut self, b: &[u8]) -> Option<UnixSeconds> {
-        if self.value.is_some() && b == self.text {
-            return self.value;
+        if self.value.is_some() && b.len() == 26 {
+            if b == self.text {
+                return self.value;
+            }
+            // `DD/Mon/YYYY:` and ` +ZZZZ` as last time: already known to be valid.
+            if b[..12] == self.text[..12] && b[20..] == self.text[20..] {
+                let v = self.day_start + clock(b)?;
+                self.text.copy_from_slice(b);
+                self.value = Some(v);
+                return self.value;
+            }
         }
-        let v = parse_log_time(b);
-        if v.is_some() {
-            self.text.copy_from_slice(b);
-            self.value = v;
-        }
-        v
+        let v = parse_log_time(b)?;
+        self.text.copy_from_slice(b);
+        self.value = Some(v);
+        self.day_start = v - clock(b).expect("a parsed time has a valid clock");
+        Some(v)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        /// The cache answers as the parser does, whatever came before.
+        #[test]
+        fn cache_agrees_with_the_parser(
+            texts in proptest::collection::vec(
+                (0usize..3, proptest::sample::select(vec![
+                    "06/Feb/2019:00:00:38 +0000", "06/Feb/2019:23:59:59 +0000",
+                    "06/Feb/2019:00:00:38 -0130", "07/Feb/2019:00:00:00 +0000",
+                    "29/Feb/2020:12:00:00 +0000", "29/Feb/2019:12:00:00 +0000",
+                ]), 12usize..20, proptest::sample::select(b"0123456789:x ".to_vec())),
+                1..30,
+            )
+        ) {
+            let mut cache = TimeCache::default();
+            for (edit, base, at, byte) in texts {
+                let mut t = base.as_bytes().to_vec();
+                if edit == 1 {
+                    // Change one byte of the clock (sometimes into nonsense).
+                    t[at] = byte;
+                }
+                proptest::prop_assert_eq!(cache.parse(&t), parse_log_time(&t), "{}", String::from_utf8_lossy(&t));
+            }
+        }
+    }
 
     #[test]
     fn parses_and_applies_offset() {
