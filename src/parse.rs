@@ -9,7 +9,7 @@
 use crate::ip::{parse_ip, IpKey};
 use crate::scan::find_byte;
 use crate::time::{TimeCache, UnixSeconds};
-use memchr::{memchr, memchr_iter, memrchr};
+use memchr::{memchr, memrchr};
 use serde::{Deserialize, Serialize};
 
 /// The field names of DESIGN.md, in log order.
@@ -260,50 +260,51 @@ fn number(t: &[u8]) -> Result<Option<u64>, ()> {
     Ok(Some(v))
 }
 
-struct Tail {
-    status: Option<u16>,
-    nums: [Option<u64>; 4],
-    end: usize,
-}
-
 enum TailMatch {
-    Yes(Tail),
+    /// Matched; the referer starts after this position.
+    Yes(usize),
     /// Everything matched until the line ran out, after this many tokens.
     Partial(usize),
     No,
 }
 
-/// Matches ` STATUS ERROR BYTES SIZE TOTAL TURNAROUND ` starting at `p`.
+/// Matches ` STATUS ERROR BYTES SIZE TOTAL TURNAROUND ` starting at `p`, writing the six
+/// fields and their values into `rec` as they match (after a failed match, what was
+/// written is meaningless).
 #[inline(always)]
-/// The six fields are written into `toks` as they match (whatever is there after a
-/// failed match is meaningless).
-fn match_tail<'a>(line: &'a [u8], p: usize, toks: &mut [&'a [u8]]) -> TailMatch {
+fn match_tail<'a>(line: &'a [u8], p: usize, rec: &mut Record<'a>) -> TailMatch {
     if p >= line.len() {
         return TailMatch::Partial(0);
     }
     if line[p] != b' ' {
         return TailMatch::No;
     }
-    let mut nums: [Option<u64>; 4] = [None; 4];
-    let mut status = None;
     let mut q = p;
-    for (i, slot) in toks.iter_mut().take(6).enumerate() {
+    for i in 0..6 {
         let Some((t, end)) = token(line, q) else {
             return TailMatch::Partial(i);
         };
         let ok = match i {
             0 => match t {
                 [a, b, c] if [a, b, c].iter().all(|d| d.is_ascii_digit()) => {
-                    status =
+                    rec.http_status =
                         Some((a - b'0') as u16 * 100 + (b - b'0') as u16 * 10 + (c - b'0') as u16);
                     true
                 }
-                _ => t == DASH,
+                _ => {
+                    rec.http_status = None;
+                    t == DASH
+                }
             },
             1 => !t.contains(&b'"'),
             _ => match number(t) {
                 Ok(v) => {
-                    nums[i - 2] = v;
+                    *match i {
+                        2 => &mut rec.bytes_sent,
+                        3 => &mut rec.object_size,
+                        4 => &mut rec.total_time,
+                        _ => &mut rec.turn_around_time,
+                    } = v;
                     true
                 }
                 Err(()) => false,
@@ -312,18 +313,14 @@ fn match_tail<'a>(line: &'a [u8], p: usize, toks: &mut [&'a [u8]]) -> TailMatch 
         if !ok {
             return TailMatch::No;
         }
-        *slot = t;
+        rec.head[f::HTTP_STATUS + i] = t;
         q = end;
     }
     // The turn_around_time must be followed by a space and the referer.
     if q >= line.len() || skip_spaces(line, q) >= line.len() {
         return TailMatch::Partial(6);
     }
-    TailMatch::Yes(Tail {
-        status,
-        nums,
-        end: q,
-    })
+    TailMatch::Yes(q)
 }
 
 impl Parser {
@@ -346,8 +343,7 @@ impl Parser {
     #[inline(always)]
     pub fn parse_into<'a>(&mut self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Reject> {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let head = &mut rec.head;
-        *head = [DASH; 17];
+        rec.head = [DASH; 17];
 
         // Before the `[time]` is found, nothing says this was ever a log line.
         let (owner, p) = token(line, 0).ok_or(Reject::NotALogLine)?;
@@ -356,8 +352,8 @@ impl Parser {
             return Err(Reject::Truncated);
         }
         let (bucket, p) = token(line, p).ok_or(Reject::NotALogLine)?;
-        head[f::BUCKET_OWNER] = owner;
-        head[f::BUCKET] = bucket;
+        rec.head[f::BUCKET_OWNER] = owner;
+        rec.head[f::BUCKET] = bucket;
 
         let p = skip_spaces(line, p);
         if p >= line.len() || line[p] != b'[' {
@@ -371,7 +367,7 @@ impl Parser {
         };
         let time_text = &line[p + 1..close];
         let time = self.times.parse(time_text).ok_or(Reject::BadTime)?;
-        head[f::TIME] = time_text;
+        rec.head[f::TIME] = time_text;
         let mut p = close + 1;
         if p < line.len() && line[p] != b' ' {
             return Err(Reject::BadTime);
@@ -379,13 +375,13 @@ impl Parser {
 
         for slot in f::REMOTE_IP..=f::KEY {
             let (t, end) = token(line, p).ok_or(Reject::Truncated)?;
-            head[slot] = t;
+            rec.head[slot] = t;
             p = end;
         }
-        let remote_ip = if head[f::REMOTE_IP] == DASH {
+        let remote_ip = if rec.head[f::REMOTE_IP] == DASH {
             None
         } else {
-            Some(parse_ip(head[f::REMOTE_IP]).ok_or(Reject::BadRemoteIp)?)
+            Some(parse_ip(rec.head[f::REMOTE_IP]).ok_or(Reject::BadRemoteIp)?)
         };
 
         // request_uri: a bare `-`, or quoted up to the first `"` followed by a valid tail.
@@ -393,43 +389,46 @@ impl Parser {
         if p >= line.len() {
             return Err(Reject::Truncated);
         }
-        let (uri, tail) = if line[p] == b'"' {
+        let (uri, tail_end) = if line[p] == b'"' {
             let mut found = None;
             let mut partial = false;
             // The line was cut short if some candidate matched until the line ran out
             // (or the first candidate closes the URI at the very end of the line).
-            for (n, q) in memchr_iter(b'"', &line[p + 1..]).enumerate() {
-                let q = p + 1 + q;
-                match match_tail(line, q + 1, &mut head[f::HTTP_STATUS..]) {
-                    TailMatch::Yes(t) => {
-                        found = Some((&line[p + 1..q], t));
+            // (A plain loop: an iterator's state kept on the stack cost more than the search.)
+            let mut from = p + 1;
+            while let Some(i) = memchr(b'"', &line[from..]) {
+                let q = from + i;
+                match match_tail(line, q + 1, rec) {
+                    TailMatch::Yes(end) => {
+                        found = Some((&line[p + 1..q], end));
                         break;
                     }
-                    TailMatch::Partial(tokens) => partial |= tokens > 0 || n == 0,
+                    TailMatch::Partial(tokens) => partial |= tokens > 0 || from == p + 1,
                     TailMatch::No => {}
                 }
+                from = q + 1;
             }
             match found {
                 // A quoted `"-"` reads as absent through `Record::field`, like a bare `-`.
-                Some((uri, t)) => (uri, t),
+                Some(found) => found,
                 None if partial || memchr(b'"', &line[p + 1..]).is_none() => {
                     return Err(Reject::Truncated)
                 }
                 None => return Err(Reject::BadRequestUri),
             }
         } else if line[p] == b'-' && (p + 1 == line.len() || line[p + 1] == b' ') {
-            match match_tail(line, p + 1, &mut head[f::HTTP_STATUS..]) {
-                TailMatch::Yes(t) => (DASH, t),
+            match match_tail(line, p + 1, rec) {
+                TailMatch::Yes(end) => (DASH, end),
                 TailMatch::Partial(_) => return Err(Reject::Truncated),
                 TailMatch::No => return Err(Reject::BadRequestUri),
             }
         } else {
             return Err(Reject::BadRequestUri);
         };
-        head[f::REQUEST_URI] = uri;
+        rec.head[f::REQUEST_URI] = uri;
 
         // referer and user_agent.
-        let r = skip_spaces(line, tail.end);
+        let r = skip_spaces(line, tail_end);
         let rest = &line[r..];
         let mut ambiguous = false;
         let (referer, user_agent, after) = match rest.first() {
@@ -438,15 +437,16 @@ impl Parser {
                     .filter(|&i| i > 0)
                     .ok_or(Reject::BadUserAgent)?;
                 let inner = &rest[1..last];
-                // Every `" "` inside is a candidate split.
-                let mut splits = memchr_iter(b'"', inner).filter(|&i| {
-                    inner.get(i + 1) == Some(&b' ') && inner.get(i + 2) == Some(&b'"')
-                });
-                let first = splits.next();
-                let mut chosen = first;
-                for s in splits {
-                    ambiguous = true;
-                    chosen = Some(s);
+                // Every `" "` inside is a candidate split: take the last, and note whether
+                // there was more than one.
+                let mut chosen = None;
+                let mut i = find_byte(inner, 0, b'"');
+                while i < inner.len() {
+                    if inner.get(i + 1..i + 3) == Some(&b" \""[..]) {
+                        ambiguous = chosen.is_some();
+                        chosen = Some(i);
+                    }
+                    i = find_byte(inner, i + 1, b'"');
                 }
                 match chosen {
                     Some(i) => (&inner[..i], &inner[i + 3..], last + 1),
@@ -482,19 +482,12 @@ impl Parser {
         if after < rest.len() && rest[after] != b' ' {
             return Err(Reject::BadUserAgent);
         }
-        head[f::REFERER] = referer;
-        head[f::USER_AGENT] = user_agent;
+        rec.head[f::REFERER] = referer;
+        rec.head[f::USER_AGENT] = user_agent;
 
         rec.trailing = &rest[after..];
         rec.time = time;
         rec.remote_ip = remote_ip;
-        rec.http_status = tail.status;
-        [
-            rec.bytes_sent,
-            rec.object_size,
-            rec.total_time,
-            rec.turn_around_time,
-        ] = tail.nums;
         rec.ambiguous_user_agent = ambiguous;
         Ok(())
     }
