@@ -115,7 +115,7 @@ pub fn top_objects(s: &Summary) -> Vec<ObjectRow> {
 
 /// Key prefixes by downloads.
 pub fn top_prefixes(s: &Summary) -> Vec<ObjectRow> {
-    object_rows(&s.prefixes)
+    object_rows(&s.prefixes())
 }
 
 /// The weekly series: every week from the first to the last counted download.

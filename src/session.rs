@@ -96,7 +96,7 @@ impl<S: Sink> Session<S> {
             compiled,
             parser: Parser::new(),
             lines: LineBuffer::new(max_line),
-            summary: Summary::default(),
+            summary: Summary::for_settings(settings),
             sink,
             file: None,
         })
@@ -393,9 +393,8 @@ impl<S: Sink> Session<S> {
                 if self.compiled.is_candidate(rec.operation(), rec.http_status) {
                     self.sink.candidate(&rec, &f.name, line_no);
                     let removal = self.compiled.removal(&rec);
-                    let segments = self.compiled.settings.prefix_segments;
                     let line = line.strip_suffix(b"\r").unwrap_or(line);
-                    self.summary.candidate(&rec, line, removal, segments);
+                    self.summary.candidate(&rec, line, removal);
                 }
             }
             Err(reason) => {

@@ -167,8 +167,9 @@ pub struct Summary {
     pub active: HashSet<u64>,
     /// Per raw object key.
     pub objects: HashMap<String, ObjAgg>,
-    /// Per key prefix of `prefix_segments` folders.
-    pub prefixes: HashMap<String, ObjAgg>,
+    /// How many path segments make a key prefix (see [`Summary::prefixes`]); set from
+    /// the settings by the session.
+    pub prefix_segments: u32,
     /// Rejections by reason.
     pub rejects: BTreeMap<Reject, RejectAgg>,
     /// Problems with whole files.
@@ -240,13 +241,7 @@ impl Summary {
     }
 
     /// Records the outcome of a candidate download: removed by a filter, or counted.
-    pub fn candidate(
-        &mut self,
-        rec: &Record<'_>,
-        line: &[u8],
-        removal: Option<Removal>,
-        prefix_segments: u32,
-    ) {
+    pub fn candidate(&mut self, rec: &Record<'_>, line: &[u8], removal: Option<Removal>) {
         self.candidates += 1;
         if let Some(r) = removal {
             self.removed.add(r);
@@ -289,12 +284,6 @@ impl Summary {
         });
         let key = rec.key().unwrap_or(b"-");
         bump(&mut self.objects, key, user, bytes);
-        bump(
-            &mut self.prefixes,
-            key_prefix(key, prefix_segments),
-            user,
-            bytes,
-        );
     }
 
     /// Adds another summary into this one.
@@ -339,22 +328,17 @@ impl Summary {
             let (week, id) = split_active(p);
             active_pair(week, ids[id as usize])
         }));
-        for (map, theirs) in [
-            (&mut self.objects, other.objects),
-            (&mut self.prefixes, other.prefixes),
-        ] {
-            for (k, a) in theirs {
-                let e = map.entry(k).or_default();
-                e.downloads += a.downloads;
-                e.bytes_sent += a.bytes_sent;
-                let mut theirs: Vec<u32> = a.users.iter().map(|u| ids[u as usize]).collect();
-                theirs.sort_unstable();
-                let theirs = RoaringBitmap::from_sorted_iter(theirs).expect("sorted ids");
-                if e.users.is_empty() {
-                    e.users = theirs;
-                } else {
-                    e.users |= theirs;
-                }
+        for (k, a) in other.objects {
+            let e = self.objects.entry(k).or_default();
+            e.downloads += a.downloads;
+            e.bytes_sent += a.bytes_sent;
+            let mut theirs: Vec<u32> = a.users.iter().map(|u| ids[u as usize]).collect();
+            theirs.sort_unstable();
+            let theirs = RoaringBitmap::from_sorted_iter(theirs).expect("sorted ids");
+            if e.users.is_empty() {
+                e.users = theirs;
+            } else {
+                e.users |= theirs;
             }
         }
         for (r, a) in other.rejects {
@@ -377,6 +361,34 @@ impl Summary {
             all.add(i, p);
         }
         all.finish().expect("every part was given")
+    }
+
+    /// An empty summary for these settings.
+    pub fn for_settings(settings: &crate::settings::Settings) -> Summary {
+        Summary {
+            prefix_segments: settings.prefix_segments,
+            ..Summary::default()
+        }
+    }
+
+    /// Per key prefix of `prefix_segments` path segments (a dataset folder): downloads,
+    /// bytes and distinct users, put together from the objects (each download counts
+    /// once for its object and so once for its prefix).
+    pub fn prefixes(&self) -> HashMap<String, ObjAgg> {
+        let mut out: HashMap<String, ObjAgg> = HashMap::default();
+        for (k, a) in &self.objects {
+            let prefix = key_prefix(k.as_bytes(), self.prefix_segments);
+            // A key is valid UTF-8 and cut at a '/', so its prefix is too.
+            let prefix = std::str::from_utf8(prefix).expect("cut at an ASCII byte");
+            let e = match out.get_mut(prefix) {
+                Some(e) => e,
+                None => out.entry(prefix.to_string()).or_default(),
+            };
+            e.downloads += a.downloads;
+            e.bytes_sent += a.bytes_sent;
+            e.users |= &a.users;
+        }
+        out
     }
 
     /// True for a summary of nothing (as `Summary::default()`).
@@ -585,7 +597,7 @@ struct Canonical<'a> {
     users: BTreeMap<IpKey, (UnixSeconds, &'a str)>,
     active: std::collections::BTreeSet<(Day, IpKey)>,
     objects: CanonicalAggs<'a>,
-    prefixes: CanonicalAggs<'a>,
+    prefix_segments: u32,
     rejects: &'a BTreeMap<Reject, RejectAgg>,
     file_notes: &'a Vec<FileNote>,
 }
@@ -633,7 +645,7 @@ impl Summary {
                 })
                 .collect(),
             objects: canonical_aggs(&self.users, &self.objects),
-            prefixes: canonical_aggs(&self.users, &self.prefixes),
+            prefix_segments: self.prefix_segments,
             rejects: &self.rejects,
             file_notes: &self.file_notes,
         }
@@ -650,10 +662,7 @@ impl Summary {
             .map_err(|e| format!("a summary was not understood: {e}"))?;
         let n = s.users.len();
         let bad = |set: &RoaringBitmap| set.max().is_some_and(|u| u as usize >= n);
-        if s.objects
-            .values()
-            .chain(s.prefixes.values())
-            .any(|a| bad(&a.users))
+        if s.objects.values().any(|a| bad(&a.users))
             || s.active.iter().any(|&p| split_active(p).1 as usize >= n)
         {
             return Err("a summary names a user it does not have".into());

@@ -63,9 +63,9 @@ impl Analysis {
     pub fn new(settings_json: &str) -> Result<Analysis, JsError> {
         let settings: Settings = serde_json::from_str(settings_json).map_err(err)?;
         Ok(Analysis {
+            summary: Summary::for_settings(&settings),
+            pending: Summary::for_settings(&settings),
             settings,
-            summary: Summary::default(),
-            pending: Summary::default(),
             parts: HashMap::default(),
             report: None,
         })
@@ -112,7 +112,7 @@ impl Analysis {
         if let Some(name) = self.parts.keys().next() {
             return Err(err(format!("parts of {name} are missing")));
         }
-        let run = std::mem::take(&mut self.pending);
+        let run = std::mem::replace(&mut self.pending, Summary::for_settings(&self.settings));
         self.summary.merge(run, self.settings.reject_samples);
         self.report = None;
         Ok(())
@@ -120,7 +120,7 @@ impl Analysis {
 
     /// Drops the pending run (cancelled).
     pub fn discard(&mut self) {
-        self.pending = Summary::default();
+        self.pending = Summary::for_settings(&self.settings);
         self.parts.clear();
     }
 
