@@ -324,7 +324,7 @@ mod cli {
         let report = Report::new(&summary);
         for name in outputs::SUMMARY_OUTPUTS {
             write_file(out, name, |w| {
-                outputs::write_summary_output(name, w, &summary, &report, &anon)
+                outputs::write_summary_output(name, w, &summary, &report, &settings, &anon)
             })?;
         }
         let opt = s3logdrop::chart::ChartOptions {

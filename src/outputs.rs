@@ -5,6 +5,7 @@ use crate::ip::IpKey;
 use crate::parse::{Parser, Record, Reject};
 use crate::report::{self, ObjectRow, Report, WeekRow};
 use crate::session::Sink;
+use crate::settings::Settings;
 use crate::summary::Summary;
 use crate::text::{lossy, printable, spreadsheet_safe};
 use crate::time::{day_of, iso_date, rfc3339};
@@ -245,13 +246,18 @@ pub fn write_summary_output<W: Write>(
     mut w: W,
     summary: &Summary,
     report: &Report,
+    settings: &Settings,
     anon: &Anonymize,
 ) -> io::Result<()> {
     match name {
         "parsed_output_filt.csv" => write_filtered(w, summary, anon),
         "downloads_per_week.csv" => write_weeks(w, &report.weeks),
         "top_objects.csv" => write_objects(w, "key", &report::top_objects(summary)),
-        "top_prefixes.csv" => write_objects(w, "prefix", &report::top_prefixes(summary)),
+        "top_prefixes.csv" => write_objects(
+            w,
+            "prefix",
+            &report::top_prefixes(summary, settings.prefix_segments),
+        ),
         "summary.json" => {
             serde_json::to_writer_pretty(&mut w, report).map_err(io::Error::other)?;
             w.flush()

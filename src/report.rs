@@ -113,9 +113,9 @@ pub fn top_objects(s: &Summary) -> Vec<ObjectRow> {
     object_rows(&s.objects)
 }
 
-/// Key prefixes by downloads.
-pub fn top_prefixes(s: &Summary) -> Vec<ObjectRow> {
-    object_rows(&s.prefixes())
+/// Key prefixes of `segments` path segments by downloads.
+pub fn top_prefixes(s: &Summary, segments: u32) -> Vec<ObjectRow> {
+    object_rows(&s.prefixes(segments))
 }
 
 /// The weekly series: every week from the first to the last counted download.

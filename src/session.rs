@@ -96,7 +96,7 @@ impl<S: Sink> Session<S> {
             compiled,
             parser: Parser::new(),
             lines: LineBuffer::new(max_line),
-            summary: Summary::for_settings(settings),
+            summary: Summary::default(),
             sink,
             file: None,
         })

@@ -167,9 +167,6 @@ pub struct Summary {
     pub active: HashSet<u64>,
     /// Per raw object key.
     pub objects: HashMap<String, ObjAgg>,
-    /// How many path segments make a key prefix (see [`Summary::prefixes`]); set from
-    /// the settings by the session.
-    pub prefix_segments: u32,
     /// Rejections by reason.
     pub rejects: BTreeMap<Reject, RejectAgg>,
     /// Problems with whole files.
@@ -363,21 +360,13 @@ impl Summary {
         all.finish().expect("every part was given")
     }
 
-    /// An empty summary for these settings.
-    pub fn for_settings(settings: &crate::settings::Settings) -> Summary {
-        Summary {
-            prefix_segments: settings.prefix_segments,
-            ..Summary::default()
-        }
-    }
-
-    /// Per key prefix of `prefix_segments` path segments (a dataset folder): downloads,
+    /// Per key prefix of `segments` path segments (a dataset folder): downloads,
     /// bytes and distinct users, put together from the objects (each download counts
     /// once for its object and so once for its prefix).
-    pub fn prefixes(&self) -> HashMap<String, ObjAgg> {
+    pub fn prefixes(&self, segments: u32) -> HashMap<String, ObjAgg> {
         let mut out: HashMap<String, ObjAgg> = HashMap::default();
         for (k, a) in &self.objects {
-            let prefix = key_prefix(k.as_bytes(), self.prefix_segments);
+            let prefix = key_prefix(k.as_bytes(), segments);
             // A key is valid UTF-8 and cut at a '/', so its prefix is too.
             let prefix = std::str::from_utf8(prefix).expect("cut at an ASCII byte");
             let e = match out.get_mut(prefix) {
@@ -597,7 +586,6 @@ struct Canonical<'a> {
     users: BTreeMap<IpKey, (UnixSeconds, &'a str)>,
     active: std::collections::BTreeSet<(Day, IpKey)>,
     objects: CanonicalAggs<'a>,
-    prefix_segments: u32,
     rejects: &'a BTreeMap<Reject, RejectAgg>,
     file_notes: &'a Vec<FileNote>,
 }
@@ -645,7 +633,6 @@ impl Summary {
                 })
                 .collect(),
             objects: canonical_aggs(&self.users, &self.objects),
-            prefix_segments: self.prefix_segments,
             rejects: &self.rejects,
             file_notes: &self.file_notes,
         }

@@ -63,8 +63,8 @@ impl Analysis {
     pub fn new(settings_json: &str) -> Result<Analysis, JsError> {
         let settings: Settings = serde_json::from_str(settings_json).map_err(err)?;
         Ok(Analysis {
-            summary: Summary::for_settings(&settings),
-            pending: Summary::for_settings(&settings),
+            summary: Summary::default(),
+            pending: Summary::default(),
             settings,
             parts: HashMap::default(),
             report: None,
@@ -112,7 +112,7 @@ impl Analysis {
         if let Some(name) = self.parts.keys().next() {
             return Err(err(format!("parts of {name} are missing")));
         }
-        let run = std::mem::replace(&mut self.pending, Summary::for_settings(&self.settings));
+        let run = std::mem::take(&mut self.pending);
         self.summary.merge(run, self.settings.reject_samples);
         self.report = None;
         Ok(())
@@ -120,7 +120,7 @@ impl Analysis {
 
     /// Drops the pending run (cancelled).
     pub fn discard(&mut self) {
-        self.pending = Summary::for_settings(&self.settings);
+        self.pending = Summary::default();
         self.parts.clear();
     }
 
@@ -147,7 +147,7 @@ impl Analysis {
     pub fn report(&mut self) -> Result<JsValue, JsError> {
         self.report_ref();
         let mut top_objects = report::top_objects(&self.summary);
-        let mut top_prefixes = report::top_prefixes(&self.summary);
+        let mut top_prefixes = report::top_prefixes(&self.summary, self.settings.prefix_segments);
         let (objects, prefixes) = (top_objects.len(), top_prefixes.len());
         top_objects.truncate(SHOWN_ROWS);
         top_prefixes.truncate(SHOWN_ROWS);
@@ -169,8 +169,15 @@ impl Analysis {
         self.report_ref();
         let mut out = Vec::new();
         let report = self.report.as_ref().expect("made above");
-        outputs::write_summary_output(name, &mut out, &self.summary, report, &Anonymize::None)
-            .map_err(err)?;
+        outputs::write_summary_output(
+            name,
+            &mut out,
+            &self.summary,
+            report,
+            &self.settings,
+            &Anonymize::None,
+        )
+        .map_err(err)?;
         Ok(out)
     }
 
