@@ -351,13 +351,18 @@ impl Summary {
 
     /// Puts together the summaries of the parts of one file analysed in byte ranges
     /// (each from [`Session::begin_part`](crate::session::Session::begin_part)), given in
-    /// file order: the same as adding each to a [`Parts`] and finishing it.
+    /// file order: each split ([`Summary::split_part`]), the remainders merged, the file's
+    /// own part made by [`Parts`].
     pub fn from_parts(file: &str, parts: Vec<Summary>, max_samples: u32) -> Summary {
         let mut all = Parts::new(file, parts.len(), max_samples);
+        let mut total = Summary::default();
         for (i, p) in parts.into_iter().enumerate() {
-            all.add(i, p);
+            let (rest, mine) = p.split_part(file);
+            total.merge(rest, max_samples);
+            all.add(i, mine);
         }
-        all.finish().expect("every part was given")
+        total.merge(all.finish().expect("every part was given"), max_samples);
+        total
     }
 
     /// Per key prefix of `segments` path segments (a dataset folder): downloads,
@@ -410,21 +415,81 @@ impl Summary {
     }
 }
 
-/// A part's line count and its rejected-line samples of the file, lines counted from the
-/// part's start.
-type PartLines = (u64, Vec<(Reject, RejectSample)>);
+/// What the summary of one byte-range part says about its file as a whole, taken out by
+/// [`Summary::split_part`]: the file is counted, its rejected-line samples numbered and
+/// its notes made only once every part is in (see [`Parts`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartOfFile {
+    /// Lines of the part (the samples of the parts after it are numbered from here).
+    pub lines: u64,
+    /// Lines parsed in the part.
+    pub parsed: u64,
+    /// Lines rejected in the part.
+    pub rejected: u64,
+    /// Bytes of the part.
+    pub bytes: u64,
+    /// The part's rejected-line samples, numbered from the part's first line.
+    pub samples: Vec<(Reject, RejectSample)>,
+    /// The part's notes on the file.
+    pub notes: Vec<FileNote>,
+}
 
-/// The summaries of the byte-range parts of one file, put together as they arrive in
-/// any order: all but the rejected-line samples of the file are merged at once (so the
-/// parts are not all held), the samples wait until the lines before them are known. The
-/// result equals the summary of the file read in one piece.
+impl PartOfFile {
+    /// In the compact binary form that workers post to the page.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_stdvec(self).expect("a part serialises")
+    }
+
+    /// From [`PartOfFile::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<PartOfFile, String> {
+        postcard::from_bytes(bytes).map_err(|e| format!("a part was not understood: {e}"))
+    }
+}
+
+impl Summary {
+    /// Splits the summary of one byte-range part of `file` (a session of
+    /// [`Session::begin_part`](crate::session::Session::begin_part)) into what merges
+    /// with any summary (the counts, weeks, users, objects: a worker merges the parts it
+    /// analysed into one) and what belongs to the file as a whole (for [`Parts`]).
+    pub fn split_part(mut self, file: &str) -> (Summary, PartOfFile) {
+        let mut samples = Vec::new();
+        for (reason, agg) in self.rejects.iter_mut() {
+            for s in std::mem::take(&mut agg.samples) {
+                if s.file == file {
+                    samples.push((*reason, s));
+                } else {
+                    agg.samples.push(s);
+                }
+            }
+        }
+        let (notes, others) = std::mem::take(&mut self.file_notes)
+            .into_iter()
+            .partition(|n| n.file == file);
+        self.file_notes = others;
+        // The file is counted once, by `Parts::finish`.
+        self.files = self.files.saturating_sub(1);
+        let part = PartOfFile {
+            lines: self.lines,
+            parsed: self.parsed,
+            rejected: self.rejected,
+            bytes: self.bytes,
+            samples,
+            notes,
+        };
+        (self, part)
+    }
+}
+
+/// The byte-range parts of one file, gathered as they arrive in any order: when the last
+/// is in, [`Parts::finish`] makes the file's own summary (the file counted once, its
+/// rejected-line samples numbered from the file's first line, its notes made as a
+/// whole-file session would). Added to the merge of the parts' [`Summary::split_part`]
+/// remainders, it equals the summary of the file read in one piece.
 #[derive(Debug)]
 pub struct Parts {
     file: String,
     max_samples: u32,
-    merged: Summary,
-    /// Per part index, once it is in: its line count and its samples from this file.
-    got: Vec<Option<PartLines>>,
+    got: Vec<Option<PartOfFile>>,
     missing: usize,
 }
 
@@ -434,7 +499,6 @@ impl Parts {
         Parts {
             file: file.into(),
             max_samples,
-            merged: Summary::default(),
             got: vec![None; count],
             missing: count,
         }
@@ -442,25 +506,15 @@ impl Parts {
 
     /// Adds part `index` (from 0, in file order). A part given twice or out of range is
     /// ignored and returns false.
-    pub fn add(&mut self, index: usize, mut part: Summary) -> bool {
-        match self.got.get(index) {
-            Some(None) => {}
-            _ => return false,
+    pub fn add(&mut self, index: usize, part: PartOfFile) -> bool {
+        match self.got.get_mut(index) {
+            Some(slot @ None) => {
+                *slot = Some(part);
+                self.missing -= 1;
+                true
+            }
+            _ => false,
         }
-        let mut samples = Vec::new();
-        for (reason, agg) in part.rejects.iter_mut() {
-            agg.samples.retain(|s| {
-                let mine = s.file == self.file;
-                if mine {
-                    samples.push((*reason, s.clone()));
-                }
-                !mine
-            });
-        }
-        self.got[index] = Some((part.lines, samples));
-        self.missing -= 1;
-        self.merged.merge(part, self.max_samples);
-        true
     }
 
     /// True when every part is in.
@@ -468,39 +522,43 @@ impl Parts {
         self.missing == 0
     }
 
-    /// The summary of the whole file: line numbers shifted by the lines before each
-    /// part, the file counted once and its notes made as a whole-file session would.
-    /// `None` while a part is missing.
+    /// The file's own summary; `None` while a part is missing.
     pub fn finish(self) -> Option<Summary> {
-        let mut total = self.merged;
-        let mut offset = 0u64;
+        let mut total = Summary {
+            files: 1,
+            ..Summary::default()
+        };
+        let (mut offset, mut bytes, mut parsed, mut rejected) = (0u64, 0u64, 0u64, 0u64);
         let mut first: Option<(u64, Reject)> = None;
         for got in self.got {
-            let (lines, samples) = got?;
-            for (reason, mut s) in samples {
+            let part = got?;
+            for (reason, mut s) in part.samples {
                 s.line += offset;
                 if first.is_none_or(|(line, _)| s.line < line) {
                     first = Some((s.line, reason));
                 }
                 total.rejects.entry(reason).or_default().samples.push(s);
             }
-            offset += lines;
+            total.file_notes.extend(part.notes);
+            offset += part.lines;
+            bytes += part.bytes;
+            parsed += part.parsed;
+            rejected += part.rejected;
         }
         let file = self.file;
-        total.files = 1;
         total.file_notes.sort();
         total.file_notes.dedup();
-        if total.bytes == 0 {
+        if bytes == 0 {
             total.file_notes.push(FileNote {
                 file: file.clone(),
                 kind: "empty".into(),
                 message: crate::session::EMPTY_NOTE.into(),
             });
-        } else if total.parsed == 0 && total.rejected > 0 {
+        } else if parsed == 0 && rejected > 0 {
             total.file_notes.push(FileNote {
                 file,
                 kind: "no_log_lines".into(),
-                message: crate::session::no_log_lines_note(total.rejected, first.map(|f| f.1)),
+                message: crate::session::no_log_lines_note(rejected, first.map(|f| f.1)),
             });
         }
         total.normalize_to(self.max_samples);

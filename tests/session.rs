@@ -415,35 +415,44 @@ fn a_file_in_byte_ranges_equals_the_file_in_one_piece() {
 
 #[test]
 fn parts_arriving_in_any_order_as_bytes_equal_the_file_in_one_piece() {
-    // As on the page: each part crosses as `to_bytes`, arrives in any order, and is
-    // merged at once; its samples wait for the line counts of the parts before it.
+    // As on the page: each worker merges the ranges it analysed (split off what belongs
+    // to the file as a whole) and posts that part of each range at once, as bytes; the
+    // page gathers the parts in any order and merges one summary per worker.
+    use s3logdrop::summary::{PartOfFile, Parts};
     let data = edge_and_corpus().repeat(3);
     let want = whole("big.log", &data);
     let n = data.len() as u64;
     let cuts: Vec<u64> = (1..6).map(|k| n * k / 6 + k).collect();
     let parts = range_parts("big.log", &data, &cuts, 1000);
-    let bytes: Vec<Vec<u8>> = parts.iter().map(|p| p.to_bytes()).collect();
     let max = Settings::default().reject_samples;
-    for order in [
-        vec![0, 1, 2, 3, 4, 5],
-        vec![5, 4, 3, 2, 1, 0],
-        vec![3, 0, 5, 1, 4, 2],
+    for (order, workers) in [
+        (vec![0, 1, 2, 3, 4, 5], 1),
+        (vec![5, 4, 3, 2, 1, 0], 2),
+        (vec![3, 0, 5, 1, 4, 2], 3),
     ] {
-        let mut all = s3logdrop::summary::Parts::new("big.log", 6, max);
+        let mut worker_sums = vec![Summary::default(); workers];
+        let mut page = Parts::new("big.log", 6, max);
         for (k, &i) in order.iter().enumerate() {
-            assert!(!all.complete());
-            assert!(all.add(i, Summary::from_bytes(&bytes[i]).unwrap()));
-            assert!(
-                !all.add(order[k], Summary::from_bytes(&bytes[i]).unwrap()),
-                "twice"
-            );
+            let (rest, mine) = parts[i].clone().split_part("big.log");
+            worker_sums[k % workers].merge(rest, max);
+            let bytes = mine.to_bytes();
+            assert_eq!(PartOfFile::from_bytes(&bytes).unwrap(), mine);
+            assert!(PartOfFile::from_bytes(&bytes[..bytes.len() - 1]).is_err());
+            assert!(!page.complete());
+            assert!(page.add(i, PartOfFile::from_bytes(&bytes).unwrap()));
+            assert!(!page.add(i, mine), "twice");
         }
-        assert!(!all.add(6, Summary::default()), "out of range");
-        assert!(all.complete());
-        assert_eq!(all.finish().unwrap(), want, "order {order:?}");
+        assert!(!page.add(6, PartOfFile::default()), "out of range");
+        assert!(page.complete());
+        let mut total = Summary::default();
+        for w in worker_sums {
+            total.merge(Summary::from_bytes(&w.to_bytes()).unwrap(), max);
+        }
+        total.merge(page.finish().unwrap(), max);
+        assert_eq!(total, want, "order {order:?}, {workers} workers");
     }
-    let mut short = s3logdrop::summary::Parts::new("big.log", 6, max);
-    short.add(0, parts[0].clone());
+    let mut short = Parts::new("big.log", 6, max);
+    short.add(0, parts[0].clone().split_part("big.log").1);
     assert!(short.finish().is_none(), "a missing part");
 }
 

@@ -24,26 +24,62 @@ fn summary(files: &[(&str, &[u8])]) -> Summary {
     s.finish().0
 }
 
+/// The summary of one byte range of a file, as a worker makes it.
+fn part(name: &str, bytes: &[u8]) -> Summary {
+    let mut s = Session::new(&Settings::default()).unwrap();
+    s.begin_part(name);
+    s.push(bytes);
+    s.finish().0
+}
+
 #[wasm_bindgen_test]
 fn merged_parts_give_the_whole_and_the_same_outputs() {
-    let files: [(&str, &[u8]); 2] = [("a.log", EDGE), ("b.log", CORPUS)];
+    let files: [(&str, &[u8]); 3] = [("a.log", EDGE), ("b.log", CORPUS), ("d.log", EDGE)];
     let whole = summary(&files);
     let mut a = Analysis::new(&default_settings()).unwrap();
-    for f in &files {
+    for f in &files[..2] {
         a.add(&summary(std::slice::from_ref(f)).to_bytes()).unwrap();
     }
+    // d.log in two byte ranges, in two workers: each posts what the range says about the
+    // file, and its summary without it.
+    let cut = EDGE[..EDGE.len() / 2]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .unwrap()
+        + 1;
+    let max = Settings::default().reject_samples;
+    for (i, range) in [&EDGE[cut..], &EDGE[..cut]].into_iter().enumerate().rev() {
+        let (rest, mine) = part("d.log", range).split_part("d.log");
+        a.add_part("d.log", 1 - i, 2, &mine.to_bytes()).unwrap();
+        let mut worker = Summary::default();
+        worker.merge(rest, max);
+        a.add(&worker.to_bytes()).unwrap();
+    }
+    assert!(a.add_part("d.log", 0, 2, &[1, 2, 3]).is_err());
     a.commit().unwrap();
     // A run that is cancelled leaves the analysis as it was.
     a.add(&summary(&[("c.log", CORPUS)]).to_bytes()).unwrap();
-    a.add_part("d.log", 0, 2, &summary(&[("d.log", EDGE)]).to_bytes())
-        .unwrap();
+    let (_, mine) = part("e.log", EDGE).split_part("e.log");
+    a.add_part("e.log", 0, 2, &mine.to_bytes()).unwrap();
+    assert!(a.commit().is_err(), "a part is missing");
     a.discard();
     a.commit().unwrap();
     assert!(a.add(b"not a summary").is_err());
     let report = Report::new(&whole);
-    let mut want = Vec::new();
-    outputs::write_weeks(&mut want, &report.weeks).unwrap();
-    assert_eq!(a.output("downloads_per_week.csv").unwrap(), want);
+    for name in outputs::SUMMARY_OUTPUTS {
+        let mut want = Vec::new();
+        let none = outputs::Anonymize::None;
+        outputs::write_summary_output(
+            name,
+            &mut want,
+            &whole,
+            &report,
+            &Settings::default(),
+            &none,
+        )
+        .unwrap();
+        assert_eq!(a.output(name).unwrap(), want, "{name}");
+    }
     let js = a.report().unwrap();
     let get = |k: &str| js_sys::Reflect::get(&js, &k.into()).unwrap();
     assert_eq!(get("downloads").as_f64().unwrap() as u64, whole.downloads);

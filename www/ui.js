@@ -272,7 +272,7 @@ function onWorkerMessage(slot, msg) {
       break;
     case 'part': {
       const whole = run.split.get(msg.name);
-      if (!merge(() => run.analysis.add_part(msg.name, msg.index, whole.count, msg.summary))) break;
+      if (!merge(() => run.analysis.add_part(msg.name, msg.index, whole.count, msg.part))) break;
       whole.done++;
       if (whole.done === whole.count) run.filesDone++;
       scheduleProgress();

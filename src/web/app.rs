@@ -5,7 +5,7 @@ use crate::chart::{self, ChartOptions};
 use crate::outputs::{self, Anonymize};
 use crate::report::{self, ObjectRow, Report};
 use crate::settings::{Compiled, Settings};
-use crate::summary::{HashMap, Parts, Summary};
+use crate::summary::{HashMap, PartOfFile, Parts, Summary};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -79,16 +79,18 @@ impl Analysis {
         Ok(())
     }
 
-    /// Adds part `index` of the `count` byte-range parts of one big file (bytes of
-    /// `Summary::to_bytes`); when the last one is in, the file joins the pending run.
+    /// Adds part `index` of the `count` byte-range parts of one big file: what the part
+    /// says about the file as a whole (bytes of `PartOfFile::to_bytes`; the rest of its
+    /// summary comes merged into its worker's summary). When the last one is in, the
+    /// file's own summary joins the pending run.
     pub fn add_part(
         &mut self,
         name: &str,
         index: usize,
         count: usize,
-        summary: &[u8],
+        part: &[u8],
     ) -> Result<(), JsError> {
-        let part = Summary::from_bytes(summary).map_err(err)?;
+        let part = PartOfFile::from_bytes(part).map_err(err)?;
         let max = self.settings.reject_samples;
         let all = self
             .parts

@@ -4,9 +4,12 @@
 //! - `{type: "file", job, file, name}` any number of times (the `File` itself: no copy),
 //! - `{type: "part", job, file, name, start, end, index}`: the byte range `[start, end)`
 //!   of a big plain file, cut at line boundaries, in a session of its own, answered by
-//!   `{type: "part", job, index, summary}` (see `summary::Parts`);
+//!   `{type: "part", job, index, name, part}` (a `Uint8Array`, `PartOfFile::to_bytes`:
+//!   what the range says about its file as a whole); the rest of the range's summary is
+//!   merged into the worker's, so the page merges one summary per worker however many
+//!   ranges there are (see `Summary::split_part`);
 //! - `{type: "end", job}`, answered by `{type: "summary", job, summary}` (a `Uint8Array`,
-//!   `Summary::to_bytes`);
+//!   `Summary::to_bytes`): the job's files and ranges;
 //! - `{type: "export", job, settings, files: [{file, name}], parsed, rejected}`: one pass
 //!   over the files in the given order that streams `parsed_output.csv` and
 //!   `rejected_lines.txt` into the origin-private file system under the names given,
@@ -21,6 +24,7 @@ use crate::outputs::{Anonymize, FileSink};
 use crate::range::RangeCutter;
 use crate::session::{NoSink, Session, Sink};
 use crate::settings::Settings;
+use crate::summary::Summary;
 use js_sys::{Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -100,6 +104,9 @@ struct State {
     session: Option<(f64, Session<NoSink>)>,
     /// The settings of the job in progress (parts get sessions of their own).
     settings: String,
+    /// The job's byte ranges analysed so far, merged (without what belongs to their
+    /// files as a whole, which goes to the page with each range).
+    ranges: Summary,
 }
 
 thread_local! {
@@ -122,12 +129,12 @@ fn post_error(job: f64, text: &str) {
     ]));
 }
 
-/// Posts a message with the summary's bytes (`Summary::to_bytes`) as its `summary`, a
-/// `Uint8Array` whose buffer is transferred, not copied.
-fn post_summary(pairs: &[(&str, JsValue)], summary: &crate::summary::Summary) {
-    let bytes = Uint8Array::from(summary.to_bytes().as_slice());
+/// Posts a message with `bytes` as its field `field`, a `Uint8Array` whose buffer is
+/// transferred, not copied.
+fn post_bytes(pairs: &[(&str, JsValue)], field: &str, bytes: &[u8]) {
+    let bytes = Uint8Array::from(bytes);
     let msg = message(pairs);
-    let _ = Reflect::set(&msg, &"summary".into(), &bytes);
+    let _ = Reflect::set(&msg, &field.into(), &bytes);
     let transfer = js_sys::Array::of1(&bytes.buffer());
     let _ = scope().post_message_with_transfer(&msg, &transfer);
 }
@@ -274,6 +281,7 @@ async fn run_task(task: Task) -> Result<(), String> {
                 let mut s = s.borrow_mut();
                 s.session = Some((job, session));
                 s.settings = settings;
+                s.ranges = Summary::default();
             });
             Ok(())
         }
@@ -309,8 +317,8 @@ async fn run_task(task: Task) -> Result<(), String> {
             end,
             index,
         } => {
-            let settings = STATE.with(|s| s.borrow().settings.clone());
-            let mut session = Session::new(&parse_settings(&settings)?)?;
+            let settings = parse_settings(&STATE.with(|s| s.borrow().settings.clone()))?;
+            let mut session = Session::new(&settings)?;
             let cutter = RangeCutter::new(start as u64, end as u64);
             let mut progress = Progress::default();
             read_file(
@@ -328,21 +336,31 @@ async fn run_task(task: Task) -> Result<(), String> {
             progress.part = true;
             progress.post(job, &session, true);
             let (summary, _) = session.finish();
-            post_summary(
+            let (rest, mine) = summary.split_part(&name);
+            STATE.with(|s| s.borrow_mut().ranges.merge(rest, settings.reject_samples));
+            post_bytes(
                 &[
                     ("type", "part".into()),
                     ("job", job.into()),
                     ("index", index.into()),
                     ("name", name.as_str().into()),
                 ],
-                &summary,
+                "part",
+                &mine.to_bytes(),
             );
             Ok(())
         }
         Task::End { job } => {
             let session = take_session(job).ok_or("the job ended before it began")?;
-            let (summary, _) = session.finish();
-            post_summary(&[("type", "summary".into()), ("job", job.into())], &summary);
+            let max = session.settings().reject_samples;
+            let (mut summary, _) = session.finish();
+            let ranges = STATE.with(|s| std::mem::take(&mut s.borrow_mut().ranges));
+            summary.merge(ranges, max);
+            post_bytes(
+                &[("type", "summary".into()), ("job", job.into())],
+                "summary",
+                &summary.to_bytes(),
+            );
             Ok(())
         }
         Task::Export(e) => export(e).await,
