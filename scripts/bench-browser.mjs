@@ -70,6 +70,20 @@ function peaks() {
   return out;
 }
 
+/** CPU seconds (user + system) used so far by all of Chromium's processes. */
+function chromiumCpu() {
+  let ticks = 0;
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      if (!/chrom/.test(fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0])) continue;
+      // Fields after the command's closing parenthesis: utime and stime are the 12th and 13th.
+      const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      ticks += Number(f[11]) + Number(f[12]);
+    } catch (_) { /* gone */ }
+  }
+  return ticks / 100; // USER_HZ is 100 on Linux
+}
+
 /** Runs `url` (the page or the floor page) on the files in a fresh browser; seconds as the page measured them. */
 async function timed(url, inp, selector, doneSel) {
   const browser = await launch();
@@ -79,8 +93,13 @@ async function timed(url, inp, selector, doneSel) {
     if (url.includes('/bench/')) await page.waitForSelector('#files');
     else await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
     const before = peaks();
+    const cpu0 = chromiumCpu();
+    const wall0 = process.hrtime.bigint();
     await page.setInputFiles(selector, inp.files);
     await page.waitForSelector(doneSel, { timeout: 1_800_000 });
+    // CPU over the whole window seen from here (handing the files over included), so
+    // measured against this window's own wall time, not the page's seconds.
+    const cpu = { secs: chromiumCpu() - cpu0, wall: Number(process.hrtime.bigint() - wall0) / 1e9 };
     const secs = Number(await page.getAttribute('body', 'data-seconds'));
     const lines = url.includes('/bench/') ? null : Number(await page.textContent('[data-metric=lines]'));
     const files = url.includes('/bench/') ? null : Number(await page.textContent('[data-metric=files]'));
@@ -88,7 +107,7 @@ async function timed(url, inp, selector, doneSel) {
     // The page's own thread: merging the workers' summaries, and the report and chart.
     const merge = Number(await page.getAttribute('body', 'data-merge-seconds'));
     const render = Number(await page.getAttribute('body', 'data-render-seconds'));
-    return { secs, lines, files, mem, idle: before, merge, render };
+    return { secs, lines, files, mem, idle: before, merge, render, cpu };
   } finally {
     await browser.close();
   }
@@ -149,6 +168,12 @@ console.log('\npage thread (of the seconds above): merging the workers\' summari
 for (const [key, r] of Object.entries(results)) {
   for (const [how, x] of [['1 worker', r.page1], [`${all} workers`, r.pageAll]]) {
     if (x) console.log(`  ${key.padEnd(6)} ${how.padEnd(10)} merge ${fmt(x.merge, 2)} s, report and chart ${fmt(x.render, 2)} s of ${fmt(x.secs, 2)} s`);
+  }
+}
+console.log(`\nCPU of all of Chromium's processes from handing the files over to the results shown (${cores} cores in all)`);
+for (const [key, r] of Object.entries(results)) {
+  for (const [how, x] of [['read floor, 1 worker', r.floor1], [`read floor, ${all} workers`, r.floorAll], ['page, 1 worker', r.page1], [`page, ${all} workers`, r.pageAll]]) {
+    if (x) console.log(`  ${key.padEnd(6)} ${how.padEnd(22)} ${fmt(x.cpu.secs / x.cpu.wall, 2)} cores busy (${fmt(x.cpu.secs, 2)} CPU s in ${fmt(x.cpu.wall, 2)} s)`);
   }
 }
 console.log('\npeak memory (VmHWM), page with all workers:');
