@@ -170,10 +170,10 @@ for (const [key, r] of Object.entries(results)) {
     if (x) console.log(`  ${key.padEnd(6)} ${how.padEnd(10)} merge ${fmt(x.merge, 2)} s, report and chart ${fmt(x.render, 2)} s of ${fmt(x.secs, 2)} s`);
   }
 }
-console.log(`\nCPU of all of Chromium's processes from handing the files over to the results shown (${cores} cores in all)`);
+console.log(`\nCPU seconds of all of Chromium's processes, from handing the files over to the results shown: on ${cores} cores no run can take less than CPU / ${cores}`);
 for (const [key, r] of Object.entries(results)) {
   for (const [how, x] of [['read floor, 1 worker', r.floor1], [`read floor, ${all} workers`, r.floorAll], ['page, 1 worker', r.page1], [`page, ${all} workers`, r.pageAll]]) {
-    if (x) console.log(`  ${key.padEnd(6)} ${how.padEnd(22)} ${fmt(x.cpu.secs / x.cpu.wall, 2)} cores busy (${fmt(x.cpu.secs, 2)} CPU s in ${fmt(x.cpu.wall, 2)} s)`);
+    if (x) console.log(`  ${key.padEnd(6)} ${how.padEnd(22)} ${fmt(x.cpu.secs, 2)} CPU s (at least ${fmt(x.cpu.secs / cores, 2)} s on ${cores} cores; took ${fmt(x.secs, 2)} s, ${fmt(x.cpu.wall, 2)} s with the hand-over)`);
   }
 }
 console.log('\npeak memory (VmHWM), page with all workers:');
