@@ -8,8 +8,9 @@ use crate::session::Sink;
 use crate::settings::Settings;
 use crate::summary::Summary;
 use crate::text::{lossy, printable, spreadsheet_safe};
-use crate::time::{day_of, iso_date, rfc3339};
+use crate::time::{day_of, push_iso_date, push_rfc3339};
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use std::io::{self, Write};
 
 /// How remote IPs appear in the row exports.
@@ -29,9 +30,9 @@ pub enum Anonymize {
 }
 
 impl Anonymize {
-    fn ip(&self, raw: &[u8], key: Option<IpKey>) -> String {
-        match (self, key) {
-            (Anonymize::None, _) | (_, None) => lossy(raw).into_owned(),
+    fn ip<'a>(&self, raw: &'a [u8], key: Option<IpKey>) -> Cow<'a, str> {
+        Cow::Owned(match (self, key) {
+            (Anonymize::None, _) | (_, None) => return lossy(raw),
             (Anonymize::Hash { salt }, Some(k)) => {
                 let mut h = Sha256::new();
                 h.update(salt);
@@ -40,7 +41,7 @@ impl Anonymize {
                 d[..16].iter().map(|b| format!("{b:02x}")).collect()
             }
             (Anonymize::Network, Some(k)) => k.network(),
-        }
+        })
     }
 }
 
@@ -64,34 +65,50 @@ pub fn csv_writer<W: Write>(w: W) -> csv::Writer<W> {
         .from_writer(w)
 }
 
-fn num(v: Option<u64>) -> String {
-    v.map_or(String::new(), |n| n.to_string())
+/// A text cell, spreadsheet-safe; written without a copy when it is valid UTF-8 and safe
+/// as it is (most cells).
+fn text_field<W: Write>(w: &mut csv::Writer<W>, v: Option<&[u8]>) -> csv::Result<()> {
+    match v.map(std::str::from_utf8) {
+        Some(Ok(s)) => w.write_field(spreadsheet_safe(s).as_bytes()),
+        Some(Err(_)) => w.write_field(spreadsheet_safe(&lossy(v.unwrap_or_default())).as_bytes()),
+        None => w.write_field(b""),
+    }
 }
 
-fn text(v: Option<&[u8]>) -> String {
-    v.map_or(String::new(), |b| spreadsheet_safe(&lossy(b)).into_owned())
+fn num_field<W: Write>(w: &mut csv::Writer<W>, v: Option<u64>) -> csv::Result<()> {
+    match v {
+        Some(v) => w.write_field(itoa::Buffer::new().format(v)),
+        None => w.write_field(b""),
+    }
 }
 
-/// Writes one download row.
+/// Writes one download row. Row exports have a row per download (millions), so the
+/// fields are written as they are, allocating only for text that must change (invalid
+/// UTF-8, a formula-like cell, an anonymised IP); `scratch` holds the dates.
 pub fn write_row<W: Write>(
     w: &mut csv::Writer<W>,
     rec: &Record<'_>,
     anon: &Anonymize,
+    scratch: &mut Vec<u8>,
 ) -> io::Result<()> {
-    let ip = spreadsheet_safe(&anon.ip(rec.head[crate::parse::f::REMOTE_IP], rec.remote_ip))
-        .into_owned();
-    w.write_record([
-        iso_date(day_of(rec.time)),
-        ip,
-        spreadsheet_safe(&lossy(rec.operation())).into_owned(),
-        rec.http_status.map_or(String::new(), |s| s.to_string()),
-        num(rec.bytes_sent),
-        text(rec.user_agent()),
-        num(rec.object_size),
-        rfc3339(rec.time),
-        text(rec.key()),
-    ])
-    .map_err(io::Error::other)
+    let ip = anon.ip(rec.head[crate::parse::f::REMOTE_IP], rec.remote_ip);
+    let mut row = || -> csv::Result<()> {
+        scratch.clear();
+        push_iso_date(scratch, day_of(rec.time));
+        w.write_field(&scratch[..])?;
+        w.write_field(spreadsheet_safe(&ip).as_bytes())?;
+        text_field(w, Some(rec.operation()))?;
+        num_field(w, rec.http_status.map(u64::from))?;
+        num_field(w, rec.bytes_sent)?;
+        text_field(w, rec.user_agent())?;
+        num_field(w, rec.object_size)?;
+        scratch.clear();
+        push_rfc3339(scratch, rec.time);
+        w.write_field(&scratch[..])?;
+        text_field(w, rec.key())?;
+        w.write_record(None::<&[u8]>)
+    };
+    row().map_err(io::Error::other)
 }
 
 /// Streams `parsed_output.csv` and `rejected_lines.txt` while the session runs.
@@ -99,6 +116,7 @@ pub struct FileSink<P: Write, R: Write> {
     rows: csv::Writer<P>,
     rejected: R,
     anon: Anonymize,
+    scratch: Vec<u8>,
     /// The first write error; writing stops after it.
     pub error: Option<io::Error>,
 }
@@ -113,6 +131,7 @@ impl<P: Write, R: Write> FileSink<P, R> {
             rows,
             rejected: rejected_lines,
             anon,
+            scratch: Vec::new(),
             error: None,
         })
     }
@@ -144,7 +163,7 @@ pub fn rejected_line(reason: Reject, file: &str, line_no: u64, text: &[u8]) -> S
 impl<P: Write, R: Write> Sink for FileSink<P, R> {
     fn candidate(&mut self, rec: &Record<'_>, _file: &str, _line_no: u64) {
         if self.error.is_none() {
-            if let Err(e) = write_row(&mut self.rows, rec, &self.anon) {
+            if let Err(e) = write_row(&mut self.rows, rec, &self.anon, &mut self.scratch) {
                 self.error = Some(e);
             }
         }
@@ -169,11 +188,12 @@ pub fn write_filtered<W: Write>(w: W, s: &Summary, anon: &Anonymize) -> io::Resu
     let mut out = csv_writer(w);
     out.write_record(ROW_HEADER).map_err(io::Error::other)?;
     let mut parser = Parser::new();
+    let mut scratch = Vec::new();
     for f in firsts {
         let rec = parser.parse(f.line.as_bytes()).map_err(|r| {
             io::Error::other(format!("a stored line no longer parses ({})", r.name()))
         })?;
-        write_row(&mut out, &rec, anon)?;
+        write_row(&mut out, &rec, anon, &mut scratch)?;
     }
     out.flush()
 }

@@ -60,22 +60,52 @@ pub fn week_start(day: Day) -> Day {
     day - (day + 3).rem_euclid(7)
 }
 
+/// `v` in `width` digits, zero-padded (`v` < 10^width).
+fn push_digits(out: &mut Vec<u8>, v: u32, width: u32) {
+    for k in (0..width).rev() {
+        out.push(b'0' + (v / 10u32.pow(k) % 10) as u8);
+    }
+}
+
+/// Appends `YYYY-MM-DD` of a day number (the row exports write one per row, so without
+/// an allocation).
+pub fn push_iso_date(out: &mut Vec<u8>, day: Day) {
+    let (y, m, d) = civil_from_days(day);
+    match u32::try_from(y) {
+        Ok(y @ 0..=9999) => push_digits(out, y, 4),
+        _ => out.extend_from_slice(format!("{y:04}").as_bytes()),
+    }
+    out.push(b'-');
+    push_digits(out, m, 2);
+    out.push(b'-');
+    push_digits(out, d, 2);
+}
+
+/// Appends `YYYY-MM-DDTHH:MM:SSZ` of a timestamp.
+pub fn push_rfc3339(out: &mut Vec<u8>, t: UnixSeconds) {
+    push_iso_date(out, day_of(t));
+    let secs = t.rem_euclid(86_400) as u32;
+    out.push(b'T');
+    push_digits(out, secs / 3600, 2);
+    out.push(b':');
+    push_digits(out, secs / 60 % 60, 2);
+    out.push(b':');
+    push_digits(out, secs % 60, 2);
+    out.push(b'Z');
+}
+
 /// `YYYY-MM-DD` of a day number.
 pub fn iso_date(day: Day) -> String {
-    let (y, m, d) = civil_from_days(day);
-    format!("{y:04}-{m:02}-{d:02}")
+    let mut out = Vec::with_capacity(10);
+    push_iso_date(&mut out, day);
+    String::from_utf8(out).expect("ASCII")
 }
 
 /// `YYYY-MM-DDTHH:MM:SSZ` of a timestamp.
 pub fn rfc3339(t: UnixSeconds) -> String {
-    let secs = t.rem_euclid(86_400);
-    format!(
-        "{}T{:02}:{:02}:{:02}Z",
-        iso_date(day_of(t)),
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    )
+    let mut out = Vec::with_capacity(20);
+    push_rfc3339(&mut out, t);
+    String::from_utf8(out).expect("ASCII")
 }
 
 /// Parses `YYYY-MM-DD` into a day number.
@@ -195,6 +225,17 @@ mod tests {
 
     #[cfg(not(target_arch = "wasm32"))]
     proptest::proptest! {
+        /// Dates and times are written as `format!` would, years before 0 and after 9999
+        /// included.
+        #[test]
+        fn dates_and_times_are_written_as_format_would(t in -400_000_000_000i64..400_000_000_000) {
+            let (y, m, d) = civil_from_days(day_of(t));
+            let secs = t.rem_euclid(86_400);
+            let want = format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", secs / 3600, secs / 60 % 60, secs % 60);
+            proptest::prop_assert_eq!(rfc3339(t), want.clone());
+            proptest::prop_assert_eq!(iso_date(day_of(t)), want[..want.len() - 10].to_string());
+        }
+
         /// The cache answers as the parser does, whatever came before.
         #[test]
         fn cache_agrees_with_the_parser(
