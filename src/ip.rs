@@ -137,39 +137,36 @@ fn parse_v4(b: &[u8]) -> Option<u32> {
     if b.len() < 7 || b.len() > 15 {
         return None;
     }
+    let digit = |i: usize| b.get(i).map(|c| c.wrapping_sub(b'0')).filter(|&d| d <= 9);
     let mut out = 0u32;
-    let mut octet = 0u32;
-    let mut digits = 0;
-    let mut dots = 0;
-    for &c in b {
-        match c {
-            b'0'..=b'9' => {
-                // No leading zeros ("01"), as the standard library rules.
-                if digits == 1 && octet == 0 {
-                    return None;
-                }
-                octet = octet * 10 + (c - b'0') as u32;
-                digits += 1;
-                if octet > 255 {
-                    return None;
-                }
+    let mut i = 0;
+    for k in 0..4 {
+        // An octet: one to three digits, no leading zero (as the standard library rules).
+        let mut v = digit(i)? as u32;
+        i += 1;
+        if let Some(d) = digit(i) {
+            if v == 0 {
+                return None;
             }
-            b'.' => {
-                if digits == 0 {
-                    return None;
-                }
-                out = out << 8 | octet;
-                octet = 0;
-                digits = 0;
-                dots += 1;
+            v = v * 10 + d as u32;
+            i += 1;
+            if let Some(d) = digit(i) {
+                v = v * 10 + d as u32;
+                i += 1;
             }
-            _ => return None,
+        }
+        if v > 255 {
+            return None;
+        }
+        out = out << 8 | v;
+        if k < 3 {
+            if b.get(i) != Some(&b'.') {
+                return None;
+            }
+            i += 1;
         }
     }
-    if dots != 3 || digits == 0 {
-        return None;
-    }
-    Some(out << 8 | octet)
+    (i == b.len()).then_some(out)
 }
 
 /// An address range: `192.0.2.0/24`, `2001:db8::/32`, or a single address.
@@ -311,6 +308,17 @@ mod tests {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
 
         /// Whenever the fast path answers, the standard library agrees.
+        #[test]
+        fn fast_v4_never_disagrees(s in "[0-9.]{0,16}|[0-9]{1,3}\\.[0-9]{1,4}\\.[0-9]{1,3}\\.[0-9x]{1,3}") {
+            let std = s.parse::<Ipv4Addr>().ok().map(u32::from);
+            proptest::prop_assert_eq!(parse_v4(s.as_bytes()), std);
+        }
+
+        #[test]
+        fn fast_v4_reads_every_address(a: u32) {
+            proptest::prop_assert_eq!(parse_v4(Ipv4Addr::from(a).to_string().as_bytes()), Some(a));
+        }
+
         #[test]
         fn fast_v6_never_disagrees(s in "[0-9a-fA-F:.g]{0,45}") {
             if let Some(v) = parse_v6_fast(s.as_bytes()) {
