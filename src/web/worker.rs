@@ -179,19 +179,27 @@ pub fn start() {
 /// to be hot in the background: done here, while the person picks their files, that
 /// costs a few tens of milliseconds once instead of slowing the start of their analysis.
 fn warm_up() {
-    let mut g = crate::gen::Generator::new(crate::gen::GenConfig::default());
-    let mut data = Vec::new();
-    g.fill(&mut data, WARM_UP_BYTES);
+    // Few clients and objects and a small buffer: the memory it takes stays small, and
+    // wasm memory, once grown, is never given back.
+    let mut g = crate::gen::Generator::new(crate::gen::GenConfig {
+        clients: 64,
+        objects: 64,
+        ..crate::gen::GenConfig::default()
+    });
     let Ok(mut session) = Session::new(&Settings::default()) else {
         return;
     };
     session.begin_file("warm-up");
-    for chunk in data.chunks(64 * 1024) {
-        session.push(chunk);
+    let mut data = Vec::new();
+    for _ in 0..WARM_UP_BYTES / WARM_UP_CHUNK {
+        data.clear();
+        g.fill(&mut data, WARM_UP_CHUNK);
+        session.push(&data);
     }
     let _ = session.finish();
 }
 
+const WARM_UP_CHUNK: usize = 64 * 1024;
 /// How much [`warm_up`] analyses.
 const WARM_UP_BYTES: usize = 4 << 20;
 
