@@ -31,7 +31,24 @@ pub struct NoSink;
 impl Sink for NoSink {}
 
 /// How many bytes of content are looked at before deciding that a file is binary.
-const SNIFF_BYTES: usize = 1024;
+pub const SNIFF_BYTES: usize = 1024;
+
+fn is_gzip(head: &[u8]) -> bool {
+    head.starts_with(&[0x1f, 0x8b])
+}
+
+fn is_zip(head: &[u8]) -> bool {
+    head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06")
+}
+
+/// True when a file that starts with `head` (its first [`SNIFF_BYTES`] bytes, or all of
+/// it if shorter) may be analysed in byte ranges ([`Session::begin_part`]): plain text, as
+/// a session reading it whole takes it. Gzip, zip and binary files are not: read whole,
+/// they are decoded or refused exactly as the CLI does (a range from the middle of a
+/// binary file could look like text).
+pub fn can_split(head: &[u8]) -> bool {
+    !is_gzip(head) && !is_zip(head) && !looks_binary(&head[..head.len().min(SNIFF_BYTES)])
+}
 
 enum Decoder {
     /// The first bytes of the file, until there are enough to recognise gzip or zip.
@@ -251,10 +268,10 @@ impl<S: Sink> Session<S> {
     /// Picks the decoder from the first bytes of the file.
     fn decide(&mut self, head: &[u8]) {
         let f = self.file.as_mut().expect("a file is open");
-        if head.starts_with(&[0x1f, 0x8b]) {
+        if is_gzip(head) {
             f.decoder = Decoder::Gzip(Box::new(flate2::write::MultiGzDecoder::new(Vec::new())));
             self.inflate(head);
-        } else if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        } else if is_zip(head) {
             self.refuse(
                 "zip",
                 "this is a zip archive: please unzip it first and drop the folder",

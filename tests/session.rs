@@ -414,6 +414,27 @@ fn a_file_in_byte_ranges_equals_the_file_in_one_piece() {
 }
 
 #[test]
+fn only_plain_text_is_cut_into_byte_ranges() {
+    use s3logdrop::session::{can_split, SNIFF_BYTES};
+    assert!(can_split(&own("edge_cases.log")));
+    assert!(can_split(&own("not_a_log.csv")));
+    assert!(!can_split(&own("edge_cases.multi.gz")));
+    assert!(!can_split(&own("image.png")));
+    assert!(!can_split(b"PK\x03\x04 and the rest"));
+    // Binary first and log lines after: read whole, the file is refused; a range from its
+    // middle would have looked like a log. It is not cut, so the page says what the CLI says.
+    let mut data = own("image.png");
+    data.extend(edge_and_corpus());
+    assert!(!can_split(&data[..SNIFF_BYTES]));
+    let w = whole("x.bin", &data);
+    assert_eq!((w.lines, w.parsed), (0, 0));
+    assert!(w.file_notes.iter().any(|n| n.kind == "binary"));
+    let cut = data.len() as u64 / 2;
+    let ranges = in_ranges("x.bin", &data, &[cut], 4096);
+    assert!(ranges.parsed > 0, "the second range alone reads as a log");
+}
+
+#[test]
 fn parts_arriving_in_any_order_as_bytes_equal_the_file_in_one_piece() {
     // As on the page: each worker merges the ranges it analysed (split off what belongs
     // to the file as a whole) and posts that part of each range at once, as bytes; the

@@ -358,7 +358,7 @@ async function plan(order, r) {
   const items = [];
   for (const item of order) {
     const size = item.file.size;
-    if (pool.length > 1 && size >= SPLIT_MIN && !(await compressed(item.file))) {
+    if (pool.length > 1 && size >= SPLIT_MIN && await splittable(item.file)) {
       let n = Math.min(pool.length * 4, Math.floor(size / PART_MIN));
       n = Math.max(n, 2);
       r.split.set(item.name, { count: n, done: 0 });
@@ -374,10 +374,11 @@ async function plan(order, r) {
   return items;
 }
 
-// gzip or zip, by their first bytes (as the engine decides).
-async function compressed(file) {
-  const head = new Uint8Array(await file.slice(0, 4).arrayBuffer());
-  return (head[0] === 0x1f && head[1] === 0x8b) || (head[0] === 0x50 && head[1] === 0x4b);
+// Plain text by its first bytes, as the engine decides: gzip, zip and binary files are
+// read whole by one worker, so that they are decoded or refused exactly as the CLI does.
+async function splittable(file) {
+  const head = new Uint8Array(await file.slice(0, wasm.split_sniff_bytes()).arrayBuffer());
+  return wasm.can_split(head);
 }
 
 // Merges a worker's result into the run; on failure, says so and ends the run.

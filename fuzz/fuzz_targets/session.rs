@@ -1,9 +1,13 @@
 //! The whole session on arbitrary files cut into arbitrary chunks: never panics, every
-//! line gets exactly one outcome, and the result does not depend on the chunking.
+//! line gets exactly one outcome, and the result does not depend on the chunking; read
+//! in two byte ranges (as the page's workers read a big plain file) and put together, it
+//! equals the file read in one piece.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
+use s3logdrop::range::RangeCutter;
 use s3logdrop::session::Session;
 use s3logdrop::settings::Settings;
+use s3logdrop::summary::Summary;
 
 fuzz_target!(|data: &[u8]| {
     if data.is_empty() {
@@ -30,4 +34,26 @@ fuzz_target!(|data: &[u8]| {
     };
     assert_eq!(whole.lines, whole.parsed + whole.rejected + whole.blank);
     assert_eq!(whole, pieces);
+
+    // Ranges are only for plain text (gzip, zip and binary go whole to one worker).
+    if !s3logdrop::session::can_split(body) {
+        return;
+    }
+    let at = (cut * body.len() / 256) as u64;
+    let parts: Vec<Summary> = [(0, at), (at, body.len() as u64)]
+        .into_iter()
+        .map(|(start, end)| {
+            let mut cutter = RangeCutter::new(start, end);
+            let mut s = Session::new(&settings).unwrap();
+            s.begin_part("f");
+            for c in body[cutter.read_from() as usize..].chunks(cut.max(1)) {
+                if cutter.done() {
+                    break;
+                }
+                s.push(cutter.feed(c));
+            }
+            s.finish().0
+        })
+        .collect();
+    assert_eq!(Summary::from_parts("f", parts, settings.reject_samples), whole);
 });

@@ -25,6 +25,19 @@ pub fn default_settings() -> String {
 
 /// Checks settings (JSON) as the engine will use them: unknown fields, bad CIDRs, bad
 /// dates are refused with a sentence. Returns them normalised.
+/// How many first bytes of a file [`can_split`] wants.
+#[wasm_bindgen]
+pub fn split_sniff_bytes() -> usize {
+    crate::session::SNIFF_BYTES
+}
+
+/// True when a big file that starts with `head` may be cut into byte ranges for several
+/// workers (plain text; not gzip, zip or binary: those are read whole by one worker).
+#[wasm_bindgen]
+pub fn can_split(head: &[u8]) -> bool {
+    crate::session::can_split(head)
+}
+
 #[wasm_bindgen]
 pub fn check_settings(json: &str) -> Result<String, JsError> {
     let s: Settings = serde_json::from_str(json).map_err(err)?;

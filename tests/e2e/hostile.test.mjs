@@ -223,6 +223,29 @@ test('a 2 GiB file without a newline is one rejected line, read once, next to a 
   await context.close();
 });
 
+test('a big file that starts binary is refused as a whole, as the CLI does, not cut into ranges that look like logs', async () => {
+  const dir = path.join(env.work, 'binarystart');
+  fs.mkdirSync(dir);
+  // A PNG header and zero bytes, then 96 MB of good log lines: a range from the middle
+  // would read as a log; the file as a whole is binary.
+  const fd = fs.openSync(path.join(dir, 'photo.log'), 'w');
+  fs.writeSync(fd, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(2048)]));
+  const block = Buffer.from(line('data/a/1', '192.0.2.7').repeat(Math.ceil((8 << 20) / 300)));
+  for (let i = 0; i < 12; i++) fs.writeSync(fd, block);
+  fs.closeSync(fd);
+  fs.writeFileSync(path.join(dir, 'good.log'), line('good/a/1', '192.0.2.1'));
+  const cliReport = runCli(['good.log', 'photo.log'], path.join(env.work, 'binarystart-cli'), [], dir);
+  assert.equal(cliReport.downloads, 1);
+  const { page, context, errors } = await openPage(env.browser, env.server.url);
+  await page.setInputFiles('[data-testid=file-input]', [path.join(dir, 'good.log'), path.join(dir, 'photo.log')]);
+  const shown = await waitDone(page, 'done', 120_000);
+  for (const m of METRICS) assert.equal(shown[m], cliReport[m], `summary ${m}`);
+  assert.deepEqual((await notes(page)).map((x) => [x.text.split(':')[0], x.kind]), [['photo.log', 'binary']]);
+  assert.equal(Number(await page.getAttribute('body', 'data-parts')), 0, 'read whole, not in ranges');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
 test('a gzip bomb stops at the limit shown in the settings, with a message, and the limit can be changed', async () => {
   const dir = path.join(env.work, 'bomb');
   fs.mkdirSync(dir);
