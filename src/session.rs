@@ -136,9 +136,12 @@ impl<S: Sink> Session<S> {
 
     /// Starts one part of a big plain file that is analysed in byte ranges (each range
     /// in its own session; the caller pushes whole lines, from a line start to a line
-    /// end). Line numbers count from the part's first line and the per-file notes
-    /// (`empty`, `no_log_lines`) are left out: [`Summary::from_parts`] puts the parts'
-    /// summaries together in order and makes them right.
+    /// end). Only for a file that [`can_split`] accepts: the part is read as plain text,
+    /// since what a file is (gzip, zip, binary) is decided by its first bytes, not by
+    /// those of a range from its middle. Line numbers count from the part's first line
+    /// and the per-file notes (`empty`, `no_log_lines`) are left out:
+    /// [`Summary::from_parts`] puts the parts' summaries together in order and makes
+    /// them right.
     pub fn begin_part(&mut self, name: &str) {
         self.begin(name, true);
     }
@@ -150,8 +153,12 @@ impl<S: Sink> Session<S> {
         self.summary.files += 1;
         self.file = Some(FileState {
             name: name.to_string(),
-            decoder: Decoder::Magic(Vec::new()),
-            sniff: Some(Vec::new()),
+            decoder: if part {
+                Decoder::Plain
+            } else {
+                Decoder::Magic(Vec::new())
+            },
+            sniff: (!part).then(Vec::new),
             line_no: 0,
             inflated: 0,
             parsed: 0,

@@ -336,6 +336,20 @@ fn regression_gzip_output_does_not_depend_on_chunking() {
     }
 }
 
+#[test]
+fn regression_a_range_is_not_sniffed_on_its_own() {
+    // Found by the session fuzz target once it compared byte ranges with the whole file:
+    // a range from the middle of a text file was sniffed on its own first bytes and
+    // refused as binary. What a file is, is decided by its first bytes only.
+    let data = read(&root().join("fixtures/fuzz/range_sniffed_as_binary.bin"));
+    let body = &data[1..];
+    assert!(s3logdrop::session::can_split(body));
+    let want = whole("f", body);
+    for at in 1..body.len() as u64 {
+        assert_eq!(in_ranges("f", body, &[at], 3), want, "cut at {at}");
+    }
+}
+
 /// One file analysed in byte ranges (as the page's workers do with a big plain file):
 /// each range in its own session, put together with `Summary::from_parts`.
 fn in_ranges(name: &str, data: &[u8], cuts: &[u64], chunk: usize) -> Summary {
