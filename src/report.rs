@@ -2,7 +2,7 @@
 //! last counted download, zeros included), top objects, totals. Pure functions.
 
 use crate::summary::HashMap;
-use crate::summary::{split_active, FileNote, ObjAgg, RejectSample, Removed, Summary};
+use crate::summary::{FileNote, ObjAgg, RejectSample, Removed, Summary};
 use crate::time::{day_of, iso_date, week_start, Day};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -129,10 +129,6 @@ pub fn weeks(s: &Summary) -> Vec<WeekRow> {
     for (_, f) in s.users.iter() {
         *new_users.entry(week_start(day_of(f.time))).or_default() += 1;
     }
-    let mut active: HashMap<Day, u64> = HashMap::default();
-    for &p in &s.active {
-        *active.entry(split_active(p).0).or_default() += 1;
-    }
     let mut rows = Vec::new();
     let mut w = first;
     while w <= last {
@@ -142,7 +138,7 @@ pub fn weeks(s: &Summary) -> Vec<WeekRow> {
             week_end: iso_date(w + 6),
             downloads: agg.downloads,
             new_unique_users: new_users.get(&w).copied().unwrap_or(0),
-            active_unique_users: active.get(&w).copied().unwrap_or(0),
+            active_unique_users: s.active.get(&w).map_or(0, |set| set.len()),
             bytes_sent: agg.bytes_sent,
         });
         w += 7;

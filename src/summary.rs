@@ -163,8 +163,9 @@ pub struct Summary {
     pub weeks: BTreeMap<Day, WeekAgg>,
     /// Each user (remote IP with a counted download) and its first download.
     pub users: Users,
-    /// (week, user id) pairs with at least one download (see [`active_pair`]).
-    pub active: HashSet<u64>,
+    /// Per week (by its Monday), the ids of the users with at least one counted download
+    /// in it.
+    pub active: BTreeMap<Day, RoaringBitmap>,
     /// Per raw object key.
     pub objects: HashMap<String, ObjAgg>,
     /// Rejections by reason.
@@ -260,14 +261,14 @@ impl Summary {
             match self.users.index.get(&ip) {
                 None => {
                     let id = self.users.push(ip, new_first(rec));
-                    self.active.insert(active_pair(week, id));
+                    self.active.entry(week).or_default().insert(id);
                     id
                 }
                 Some(&id) => {
                     let first = &mut self.users.list[id as usize].1;
                     if first.last_week != Some(week) {
                         first.last_week = Some(week);
-                        self.active.insert(active_pair(week, id));
+                        self.active.entry(week).or_default().insert(id);
                     }
                     if rec.time <= first.time {
                         let new = new_first(rec);
@@ -321,22 +322,25 @@ impl Summary {
                 None => self.users.push(ip, first),
             });
         }
-        self.active.extend(other.active.into_iter().map(|p| {
-            let (week, id) = split_active(p);
-            active_pair(week, ids[id as usize])
-        }));
+        // Their sets of ids, as sets of this summary's ids.
+        let translate = |theirs: RoaringBitmap, mine: &mut RoaringBitmap| {
+            let mut v: Vec<u32> = theirs.iter().map(|u| ids[u as usize]).collect();
+            v.sort_unstable();
+            let v = RoaringBitmap::from_sorted_iter(v).expect("sorted ids");
+            if mine.is_empty() {
+                *mine = v;
+            } else {
+                *mine |= v;
+            }
+        };
+        for (w, theirs) in other.active {
+            translate(theirs, self.active.entry(w).or_default());
+        }
         for (k, a) in other.objects {
             let e = self.objects.entry(k).or_default();
             e.downloads += a.downloads;
             e.bytes_sent += a.bytes_sent;
-            let mut theirs: Vec<u32> = a.users.iter().map(|u| ids[u as usize]).collect();
-            theirs.sort_unstable();
-            let theirs = RoaringBitmap::from_sorted_iter(theirs).expect("sorted ids");
-            if e.users.is_empty() {
-                e.users = theirs;
-            } else {
-                e.users |= theirs;
-            }
+            translate(a.users, &mut e.users);
         }
         for (r, a) in other.rejects {
             let e = self.rejects.entry(r).or_default();
@@ -624,16 +628,6 @@ impl<'de> Deserialize<'de> for Users {
     }
 }
 
-/// A (week, user id) pair as one number: the week's day in the high half.
-pub fn active_pair(week: Day, id: u32) -> u64 {
-    (week as i32 as u32 as u64) << 32 | id as u64
-}
-
-/// The (week, user id) of [`active_pair`].
-pub fn split_active(p: u64) -> (Day, u32) {
-    ((p >> 32) as u32 as i32 as Day, p as u32)
-}
-
 /// What a summary says, independent of the ids it gave users: for comparing summaries
 /// of the same input split or ordered differently.
 #[derive(Debug, PartialEq)]
@@ -685,10 +679,7 @@ impl Summary {
             active: self
                 .active
                 .iter()
-                .map(|&p| {
-                    let (w, u) = split_active(p);
-                    (w, self.users.ip(u))
-                })
+                .flat_map(|(&w, set)| set.iter().map(move |u| (w, self.users.ip(u))))
                 .collect(),
             objects: canonical_aggs(&self.users, &self.objects),
             rejects: &self.rejects,
@@ -707,9 +698,7 @@ impl Summary {
             .map_err(|e| format!("a summary was not understood: {e}"))?;
         let n = s.users.len();
         let bad = |set: &RoaringBitmap| set.max().is_some_and(|u| u as usize >= n);
-        if s.objects.values().any(|a| bad(&a.users))
-            || s.active.iter().any(|&p| split_active(p).1 as usize >= n)
-        {
+        if s.objects.values().any(|a| bad(&a.users)) || s.active.values().any(bad) {
             return Err("a summary names a user it does not have".into());
         }
         Ok(s)
