@@ -223,7 +223,7 @@ pub struct Parser {
     times: TimeCache,
 }
 
-#[inline]
+#[inline(always)]
 fn skip_spaces(line: &[u8], mut p: usize) -> usize {
     while p < line.len() && line[p] == b' ' {
         p += 1;
@@ -232,7 +232,7 @@ fn skip_spaces(line: &[u8], mut p: usize) -> usize {
 }
 
 /// Next space-free token starting at `p` (after spaces); returns (token, end).
-#[inline]
+#[inline(always)]
 fn token(line: &[u8], p: usize) -> Option<(&[u8], usize)> {
     let p = skip_spaces(line, p);
     if p >= line.len() {
@@ -242,7 +242,7 @@ fn token(line: &[u8], p: usize) -> Option<(&[u8], usize)> {
     Some((&line[p..end], end))
 }
 
-#[inline]
+#[inline(always)]
 fn number(t: &[u8]) -> Result<Option<u64>, ()> {
     if t == DASH {
         return Ok(None);
