@@ -706,8 +706,8 @@ impl Summary {
 }
 
 /// Equal when they say the same: same counts, weeks, users and their first downloads,
-/// active weeks, objects with the same users (and so the same prefixes), rejects and notes — whatever
-/// ids each gave its users.
+/// active weeks, objects with the same users (and so the same prefixes), rejects and
+/// notes — whatever ids each gave its users.
 impl PartialEq for Summary {
     fn eq(&self, other: &Summary) -> bool {
         self.canonical() == other.canonical()
