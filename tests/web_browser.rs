@@ -120,3 +120,26 @@ fn the_chart_is_drawn_on_a_canvas() {
         .count();
     assert!(blue > 20, "{blue} pixels of the downloads colour");
 }
+
+#[wasm_bindgen_test]
+fn the_byte_finder_agrees_with_a_byte_by_byte_search_in_wasm() {
+    // The simd128 path of `scan::find_byte` (the native tests cover SSE2 and words).
+    let mut x = 0x9E37_79B9u32;
+    for len in 0..80usize {
+        let hay: Vec<u8> = (0..len)
+            .map(|_| {
+                x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                [b' ', b'"', b'a', 0xa0, 0x20 | 0x80][(x >> 24) as usize % 5]
+            })
+            .collect();
+        for from in 0..=len {
+            for needle in [b' ', b'"', 0xa0] {
+                let want = hay[from..]
+                    .iter()
+                    .position(|&c| c == needle)
+                    .map_or(len, |i| from + i);
+                assert_eq!(s3logdrop::scan::find_byte(&hay, from, needle), want);
+            }
+        }
+    }
+}
