@@ -1,4 +1,4 @@
-// The read floor: workers read the chosen files with File.stream() and discard the bytes.
+// The read floor: workers read the chosen files as the page reads them (floor-worker.js) and discard the bytes.
 // Files are dealt as the page deals them (biggest first, plain files of 64 MiB or more cut
 // into byte ranges when there are several workers, 2 reads in flight per worker, 8 for
 // files of 4 MiB or less).
