@@ -66,13 +66,13 @@ pub fn csv_writer<W: Write>(w: W) -> csv::Writer<W> {
 }
 
 /// A text cell, spreadsheet-safe; written without a copy when it is valid UTF-8 and safe
-/// as it is (most cells).
+/// as it is (most cells: `lossy` and `spreadsheet_safe` borrow then).
 fn text_field<W: Write>(w: &mut csv::Writer<W>, v: Option<&[u8]>) -> csv::Result<()> {
-    match v.map(std::str::from_utf8) {
-        Some(Ok(s)) => w.write_field(spreadsheet_safe(s).as_bytes()),
-        Some(Err(_)) => w.write_field(spreadsheet_safe(&lossy(v.unwrap_or_default())).as_bytes()),
-        None => w.write_field(b""),
-    }
+    let Some(b) = v else {
+        return w.write_field(b"");
+    };
+    let text = lossy(b);
+    w.write_field(spreadsheet_safe(&text).as_bytes())
 }
 
 fn num_field<W: Write>(w: &mut csv::Writer<W>, v: Option<u64>) -> csv::Result<()> {

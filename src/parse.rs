@@ -342,8 +342,8 @@ impl Parser {
     /// is set; on failure its contents are meaningless.
     #[inline(always)]
     pub fn parse_into<'a>(&mut self, line: &'a [u8], rec: &mut Record<'a>) -> Result<(), Reject> {
+        // Every one of the 17 head fields is written below before `Ok`.
         let line = line.strip_suffix(b"\r").unwrap_or(line);
-        rec.head = [DASH; 17];
 
         // Before the `[time]` is found, nothing says this was ever a log line.
         let (owner, p) = token(line, 0).ok_or(Reject::NotALogLine)?;

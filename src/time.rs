@@ -137,23 +137,14 @@ fn digits(b: &[u8]) -> Option<u32> {
 /// Parses the text between the brackets of the time field, `DD/Mon/YYYY:HH:MM:SS +ZZZZ`,
 /// into UTC seconds (the offset is applied). `None` if any part is malformed or out of range.
 pub fn parse_log_time(b: &[u8]) -> Option<UnixSeconds> {
-    if b.len() != 26
-        || b[2] != b'/'
-        || b[6] != b'/'
-        || b[11] != b':'
-        || b[14] != b':'
-        || b[17] != b':'
-        || b[20] != b' '
-    {
+    if b.len() != 26 || b[2] != b'/' || b[6] != b'/' || b[11] != b':' || b[20] != b' ' {
         return None;
     }
     let day = digits(&b[0..2])?;
     let month = MONTHS.iter().position(|m| m[..] == b[3..6])? as u32 + 1;
     let year = digits(&b[7..11])? as i64;
-    let hour = digits(&b[12..14])? as i64;
-    let min = digits(&b[15..17])? as i64;
-    let sec = digits(&b[18..20])? as i64;
-    if day == 0 || day > days_in_month(year, month) || hour > 23 || min > 59 || sec > 59 {
+    let clock = clock(b)?;
+    if day == 0 || day > days_in_month(year, month) {
         return None;
     }
     let sign = match b[21] {
@@ -166,7 +157,7 @@ pub fn parse_log_time(b: &[u8]) -> Option<UnixSeconds> {
     if oh > 23 || om > 59 {
         return None;
     }
-    let local = days_from_civil(year, month, day) * 86_400 + hour * 3600 + min * 60 + sec;
+    let local = days_from_civil(year, month, day) * 86_400 + clock;
     Some(local - sign * (oh * 3600 + om * 60))
 }
 
