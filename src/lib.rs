@@ -16,6 +16,8 @@ pub mod ip;
 pub mod line;
 pub mod outputs;
 pub mod parse;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod pool;
 pub mod range;
 pub mod report;
 pub mod scan;

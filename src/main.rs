@@ -16,6 +16,7 @@ mod cli {
     use s3logdrop::gen::{delivery_name, GenConfig, Generator};
     use s3logdrop::outputs::{self, Anonymize, FileSink};
     use s3logdrop::parse::{f, Record, Reject, FIELD_NAMES};
+    use s3logdrop::pool::{self, Input, PoolOptions};
     use s3logdrop::report::Report;
     use s3logdrop::session::{Session, Sink};
     use s3logdrop::settings::Settings;
@@ -23,7 +24,7 @@ mod cli {
     use s3logdrop::time::rfc3339;
     use serde_json::{json, Map, Value};
     use std::fs::File;
-    use std::io::{self, BufWriter, Read, Write};
+    use std::io::{self, BufWriter, Write};
     use std::path::{Path, PathBuf};
 
     #[derive(ClapParser)]
@@ -52,9 +53,16 @@ mod cli {
             /// How remote IPs appear in parsed_output*.csv.
             #[arg(long, value_enum, default_value = "none")]
             anonymize: AnonArg,
+            /// Threads (default: the machine's cores, at most 8). Results do not depend on it.
+            #[arg(long, short = 'j')]
+            jobs: Option<usize>,
             /// Bytes per read (results do not depend on it).
             #[arg(long, default_value_t = 256 * 1024, hide = true)]
             chunk_size: usize,
+            /// Size of the byte ranges a big plain file is cut into for the threads
+            /// (results do not depend on it).
+            #[arg(long, default_value_t = 32 << 20, hide = true)]
+            range_bytes: u64,
         },
         /// Print every line's outcome and fields, in input order.
         Parse {
@@ -184,12 +192,6 @@ mod cli {
         }
     }
 
-    /// A file to read and the name it is reported under.
-    struct Input {
-        path: PathBuf,
-        name: String,
-    }
-
     /// Files given, and files under folders given (recursively, an explicit stack), sorted
     /// by name. A folder's files are named `FOLDER/relative/path`, as a browser names the
     /// files of a dropped folder.
@@ -235,39 +237,6 @@ mod cli {
         (out, errors)
     }
 
-    /// Streams every input through the session.
-    fn run<S: Sink>(session: &mut Session<S>, inputs: &[Input], chunk_size: usize) {
-        let mut buf = vec![0u8; chunk_size.max(1)];
-        for input in inputs {
-            session.begin_file(&input.name);
-            let mut file = match File::open(&input.path) {
-                Ok(f) => {
-                    if let Ok(meta) = f.metadata() {
-                        session.file_size(meta.len());
-                    }
-                    f
-                }
-                Err(e) => {
-                    session.read_error(&e.to_string());
-                    session.end_file();
-                    continue;
-                }
-            };
-            loop {
-                match file.read(&mut buf) {
-                    Ok(0) => break,
-                    Ok(n) => session.push(&buf[..n]),
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => {
-                        session.read_error(&e.to_string());
-                        break;
-                    }
-                }
-            }
-            session.end_file();
-        }
-    }
-
     fn write_file(
         dir: &Path,
         name: &str,
@@ -283,7 +252,7 @@ mod cli {
         out: &Path,
         settings: Settings,
         anon: AnonArg,
-        chunk_size: usize,
+        mut pool_options: PoolOptions,
     ) -> Result<(), String> {
         std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
         let anon = match anon {
@@ -301,18 +270,46 @@ mod cli {
                 .map(BufWriter::new)
                 .map_err(|e| format!("{}: {e}", p.display()))
         };
-        let sink = FileSink::new(
-            create("parsed_output.csv")?,
-            create("rejected_lines.txt")?,
-            anon.clone(),
-        )
-        .map_err(|e| e.to_string())?;
-        let mut session = Session::with_sink(&settings, sink)?;
         let (inputs, errors) = collect(paths);
-        run(&mut session, &inputs, chunk_size);
-        let (mut summary, mut sink) = session.finish();
-        sink.flush()
-            .map_err(|e| format!("writing the row exports: {e}"))?;
+        pool_options.spill_dir = out.to_path_buf();
+        let mut summary = if pool_options.jobs <= 1 {
+            let sink = FileSink::new(
+                create("parsed_output.csv")?,
+                create("rejected_lines.txt")?,
+                anon.clone(),
+            )
+            .map_err(|e| e.to_string())?;
+            let mut session = Session::with_sink(&settings, sink)?;
+            pool::run_serial(&mut session, &inputs, pool_options.chunk_size);
+            let (summary, mut sink) = session.finish();
+            sink.flush()
+                .map_err(|e| format!("writing the row exports: {e}"))?;
+            summary
+        } else {
+            let mut rows = create("parsed_output.csv")?;
+            let mut rejected = create("rejected_lines.txt")?;
+            let mut header = || -> io::Result<()> {
+                let mut w = outputs::csv_writer(&mut rows);
+                w.write_record(outputs::ROW_HEADER)
+                    .map_err(io::Error::other)?;
+                w.flush()?;
+                drop(w);
+                rejected.write_all(outputs::REJECTED_HEADER.as_bytes())
+            };
+            header().map_err(|e| format!("writing the row exports: {e}"))?;
+            let summary = pool::run_parallel(
+                &inputs,
+                &settings,
+                &anon,
+                &pool_options,
+                &mut rows,
+                &mut rejected,
+            )?;
+            rows.flush()
+                .and_then(|_| rejected.flush())
+                .map_err(|e| format!("writing the row exports: {e}"))?;
+            summary
+        };
         for (file, e) in &errors {
             summary.file_notes.push(s3logdrop::summary::FileNote {
                 file: file.clone(),
@@ -452,7 +449,7 @@ mod cli {
         settings.bots = BotRule::Off;
         let mut session = Session::with_sink(&settings, sink)?;
         let (inputs, errors) = collect(paths);
-        run(&mut session, &inputs, 256 * 1024);
+        pool::run_serial(&mut session, &inputs, 256 * 1024);
         let (summary, mut sink) = session.finish();
         if let Some(c) = sink.csv.as_mut() {
             c.flush().map_err(|e| e.to_string())?;
@@ -529,8 +526,16 @@ mod cli {
                 out,
                 settings,
                 anonymize,
+                jobs,
                 chunk_size,
-            } => analyze(&paths, &out, settings.settings(), anonymize, chunk_size),
+                range_bytes,
+            } => {
+                let mut pool_options =
+                    PoolOptions::new(jobs.unwrap_or_else(pool::default_jobs), &out);
+                pool_options.chunk_size = chunk_size;
+                pool_options.range_bytes = range_bytes;
+                analyze(&paths, &out, settings.settings(), anonymize, pool_options)
+            }
             Cmd::Parse { paths, format } => parse_cmd(&paths, format),
             Cmd::Generate {
                 out,

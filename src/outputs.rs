@@ -124,16 +124,33 @@ pub struct FileSink<P: Write, R: Write> {
 impl<P: Write, R: Write> FileSink<P, R> {
     /// Writes both headers.
     pub fn new(parsed_output: P, mut rejected_lines: R, anon: Anonymize) -> io::Result<Self> {
-        let mut rows = csv_writer(parsed_output);
-        rows.write_record(ROW_HEADER).map_err(io::Error::other)?;
         rejected_lines.write_all(REJECTED_HEADER.as_bytes())?;
-        Ok(FileSink {
-            rows,
+        let mut sink = FileSink::headless(parsed_output, rejected_lines, anon);
+        sink.rows
+            .write_record(ROW_HEADER)
+            .map_err(io::Error::other)?;
+        Ok(sink)
+    }
+
+    /// Writes no header: for rows that are appended to files already started.
+    pub fn headless(parsed_output: P, rejected_lines: R, anon: Anonymize) -> Self {
+        FileSink {
+            rows: csv_writer(parsed_output),
             rejected: rejected_lines,
             anon,
             scratch: Vec::new(),
             error: None,
-        })
+        }
+    }
+
+    /// Flushes both writers and hands them back.
+    pub fn into_inner(mut self) -> io::Result<(P, R)> {
+        self.flush()?;
+        let rows = self
+            .rows
+            .into_inner()
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        Ok((rows, self.rejected))
     }
 
     /// Flushes both files.

@@ -8,7 +8,7 @@
 use crate::line::{LineBuffer, LineEvent};
 use crate::parse::{is_blank, Parser, Record, Reject};
 use crate::settings::{Compiled, Settings, INFLATE_RATIO_FLOOR};
-use crate::summary::{FileNote, Summary};
+use crate::summary::{FileNote, PartOfFile, Summary};
 use std::io::Write;
 
 /// Receives what is exported row by row (so that no export is held in memory).
@@ -29,6 +29,30 @@ pub trait Sink {
 #[derive(Default, Debug, Clone, Copy)]
 pub struct NoSink;
 impl Sink for NoSink {}
+
+/// A sink that may be absent (`None` keeps nothing).
+impl<S: Sink> Sink for Option<S> {
+    fn parsed(&mut self, rec: &Record<'_>, file: &str, line_no: u64) {
+        if let Some(s) = self {
+            s.parsed(rec, file, line_no)
+        }
+    }
+    fn blank(&mut self, file: &str, line_no: u64) {
+        if let Some(s) = self {
+            s.blank(file, line_no)
+        }
+    }
+    fn candidate(&mut self, rec: &Record<'_>, file: &str, line_no: u64) {
+        if let Some(s) = self {
+            s.candidate(rec, file, line_no)
+        }
+    }
+    fn rejected(&mut self, reason: Reject, file: &str, line_no: u64, text: &[u8]) {
+        if let Some(s) = self {
+            s.rejected(reason, file, line_no, text)
+        }
+    }
+}
 
 /// How many bytes of content are looked at before deciding that a file is binary.
 pub const SNIFF_BYTES: usize = 1024;
@@ -194,7 +218,32 @@ impl<S: Sink> Session<S> {
 
     /// Ends the current file: flushes its last line and notes what went wrong with it.
     pub fn end_file(&mut self) {
-        let Some(f) = self.file.as_mut() else { return };
+        self.end();
+    }
+
+    /// Ends the current part (see [`Session::begin_part`]) and takes out of the summary
+    /// what belongs to its file as a whole, as [`Summary::split_part`] does, but in place:
+    /// the rest of the part stays in this session's summary, which goes on gathering the
+    /// next parts without a summary (and a merge) per part. `None` if no part was open.
+    pub fn end_part(&mut self) -> Option<PartOfFile> {
+        if !self.file.as_ref().is_some_and(|f| f.part) {
+            return None;
+        }
+        let f = self.end()?;
+        let (samples, notes) = self.summary.take_file(&f.name);
+        self.summary.files -= 1;
+        Some(PartOfFile {
+            lines: f.line_no,
+            parsed: f.parsed,
+            rejected: f.rejected,
+            bytes: f.raw_bytes,
+            samples,
+            notes,
+        })
+    }
+
+    fn end(&mut self) -> Option<FileState> {
+        let f = self.file.as_mut()?;
         if let Decoder::Magic(head) = &mut f.decoder {
             let head = std::mem::take(head);
             self.decide(&head);
@@ -227,6 +276,7 @@ impl<S: Sink> Session<S> {
                 &no_log_lines_note(f.rejected, f.first_reject),
             );
         }
+        Some(f)
     }
 
     /// Gives the stored size of the current file, when the reader knows it: a gzip file
@@ -242,6 +292,11 @@ impl<S: Sink> Session<S> {
     /// changed while being read). What was read of it stays counted.
     pub fn read_error(&mut self, error: &str) {
         self.note("read_error", &format!("could not be read: {error}"));
+    }
+
+    /// The sink, for a caller that sends each file's rows somewhere else.
+    pub fn sink_mut(&mut self) -> &mut S {
+        &mut self.sink
     }
 
     /// Ends the input and returns the summary and the sink.

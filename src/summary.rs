@@ -451,11 +451,8 @@ impl PartOfFile {
 }
 
 impl Summary {
-    /// Splits the summary of one byte-range part of `file` (a session of
-    /// [`Session::begin_part`](crate::session::Session::begin_part)) into what merges
-    /// with any summary (the counts, weeks, users, objects: a worker merges the parts it
-    /// analysed into one) and what belongs to the file as a whole (for [`Parts`]).
-    pub fn split_part(mut self, file: &str) -> (Summary, PartOfFile) {
+    /// Takes out the rejected-line samples and the notes of `file`.
+    pub(crate) fn take_file(&mut self, file: &str) -> (Vec<(Reject, RejectSample)>, Vec<FileNote>) {
         let mut samples = Vec::new();
         for (reason, agg) in self.rejects.iter_mut() {
             for s in std::mem::take(&mut agg.samples) {
@@ -470,6 +467,15 @@ impl Summary {
             .into_iter()
             .partition(|n| n.file == file);
         self.file_notes = others;
+        (samples, notes)
+    }
+
+    /// Splits the summary of one byte-range part of `file` (a session of
+    /// [`Session::begin_part`](crate::session::Session::begin_part)) into what merges
+    /// with any summary (the counts, weeks, users, objects: a worker merges the parts it
+    /// analysed into one) and what belongs to the file as a whole (for [`Parts`]).
+    pub fn split_part(mut self, file: &str) -> (Summary, PartOfFile) {
+        let (samples, notes) = self.take_file(file);
         // The file is counted once, by `Parts::finish`.
         self.files = self.files.saturating_sub(1);
         let part = PartOfFile {

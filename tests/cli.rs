@@ -146,6 +146,37 @@ fn results_do_not_depend_on_read_size() {
 }
 
 #[test]
+fn results_do_not_depend_on_threads() {
+    let folder = drop_folder();
+    // A big plain file (cut into ranges by the threads) with nasty lines, beside the rest.
+    let o = bin()
+        .args(["generate", "--bytes", "3000000", "--nasty", "50", "--out"])
+        .arg(folder.join("big"))
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let one = tmp("jobs1");
+    let three = tmp("jobs3");
+    let a = analyze(&[&folder], &one, &["--jobs", "1"]);
+    let b = analyze(
+        &[&folder],
+        &three,
+        &["--jobs", "3", "--range-bytes", "100000"],
+    );
+    assert_eq!(a, b);
+    assert!(a["rejected"].as_u64().unwrap() > 100);
+    for f in std::fs::read_dir(&one).unwrap() {
+        let name = f.unwrap().file_name();
+        let (x, y) = (
+            std::fs::read(one.join(&name)).unwrap(),
+            std::fs::read(three.join(&name)).unwrap(),
+        );
+        assert!(x == y, "{name:?} differs");
+    }
+    assert_eq!(std::fs::read_dir(&three).unwrap().count(), 8);
+}
+
+#[test]
 fn settings_flags_change_the_counts() {
     let f = root().join("fixtures/own/edge_cases.log");
     let base = analyze(&[&f], &tmp("s0"), &[]);
