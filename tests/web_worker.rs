@@ -84,7 +84,19 @@ async fn byte_range_parts_streamed_in_a_worker_equal_the_whole_file() {
             stream_part(&b, "big.log", w[0], w[1], &mut s).await;
             parts.push(s.finish().0);
         }
-        let got = Summary::from_parts("big.log", parts, Settings::default().reject_samples);
+        let max = Settings::default().reject_samples;
+        let got = Summary::from_parts("big.log", parts, max);
         assert_eq!(got, want, "cuts {cuts:?}");
+        // As the worker reads a job's ranges: one session, each part's own numbers taken
+        // out with end_part.
+        let mut one = Session::new(&Settings::default()).unwrap();
+        let mut file = s3logdrop::summary::Parts::new("big.log", bounds.len() - 1, max);
+        for (i, w) in bounds.windows(2).enumerate() {
+            stream_part(&b, "big.log", w[0], w[1], &mut one).await;
+            assert!(file.add(i, one.end_part().unwrap()));
+        }
+        let mut got = file.finish().unwrap();
+        got.merge(one.finish().0, max);
+        assert_eq!(got, want, "cuts {cuts:?}, one session");
     }
 }

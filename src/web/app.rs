@@ -23,8 +23,6 @@ pub fn default_settings() -> String {
     serde_json::to_string_pretty(&Settings::default()).expect("settings serialise")
 }
 
-/// Checks settings (JSON) as the engine will use them: unknown fields, bad CIDRs, bad
-/// dates are refused with a sentence. Returns them normalised.
 /// How many first bytes of a file [`can_split`] wants.
 #[wasm_bindgen]
 pub fn split_sniff_bytes() -> usize {
@@ -38,6 +36,8 @@ pub fn can_split(head: &[u8]) -> bool {
     crate::session::can_split(head)
 }
 
+/// Checks settings (JSON) as the engine will use them: unknown fields, bad CIDRs, bad
+/// dates are refused with a sentence. Returns them normalised.
 #[wasm_bindgen]
 pub fn check_settings(json: &str) -> Result<String, JsError> {
     let s: Settings = serde_json::from_str(json).map_err(err)?;

@@ -3,11 +3,11 @@
 //! - `{type: "begin", job, settings}` (settings as JSON text), then
 //! - `{type: "file", job, file, name}` any number of times (the `File` itself: no copy),
 //! - `{type: "part", job, file, name, start, end, index}`: the byte range `[start, end)`
-//!   of a big plain file, cut at line boundaries, in a session of its own, answered by
+//!   of a big plain file, cut at line boundaries, answered by
 //!   `{type: "part", job, index, name, part}` (a `Uint8Array`, `PartOfFile::to_bytes`:
-//!   what the range says about its file as a whole); the rest of the range's summary is
-//!   merged into the worker's, so the page merges one summary per worker however many
-//!   ranges there are (see `Summary::split_part`);
+//!   what the range says about its file as a whole); the rest stays in the worker's one
+//!   session for the job's ranges (see `Session::end_part`), so the page merges one
+//!   summary per worker however many ranges there are;
 //! - `{type: "end", job}`, answered by `{type: "summary", job, summary}` (a `Uint8Array`,
 //!   `Summary::to_bytes`): the job's files and ranges;
 //! - `{type: "export", job, settings, files: [{file, name}], parsed, rejected}`: one pass
@@ -24,7 +24,6 @@ use crate::outputs::{Anonymize, FileSink};
 use crate::range::RangeCutter;
 use crate::session::{NoSink, Session, Sink};
 use crate::settings::Settings;
-use crate::summary::Summary;
 use js_sys::{Reflect, Uint8Array};
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -104,9 +103,10 @@ struct State {
     session: Option<(f64, Session<NoSink>)>,
     /// The settings of the job in progress (parts get sessions of their own).
     settings: String,
-    /// The job's byte ranges analysed so far, merged (without what belongs to their
-    /// files as a whole, which goes to the page with each range).
-    ranges: Summary,
+    /// The session of the job's byte ranges (one for all of them: `Session::end_part`
+    /// takes out what belongs to each range's file as a whole, which goes to the page
+    /// with each range; the rest stays and goes with the job's summary).
+    ranges: Option<(f64, Session<NoSink>)>,
 }
 
 thread_local! {
@@ -311,7 +311,7 @@ async fn run_task(task: Task) -> Result<(), String> {
                 let mut s = s.borrow_mut();
                 s.session = Some((job, session));
                 s.settings = settings;
-                s.ranges = Summary::default();
+                s.ranges = None;
             });
             Ok(())
         }
@@ -347,10 +347,18 @@ async fn run_task(task: Task) -> Result<(), String> {
             end,
             index,
         } => {
-            let settings = parse_settings(&STATE.with(|s| s.borrow().settings.clone()))?;
-            let mut session = Session::new(&settings)?;
+            let mut session = match STATE.with(|s| s.borrow_mut().ranges.take()) {
+                Some((j, session)) if j == job => session,
+                _ => {
+                    let settings = STATE.with(|s| s.borrow().settings.clone());
+                    Session::new(&parse_settings(&settings)?)?
+                }
+            };
             let cutter = RangeCutter::new(start as u64, end as u64);
-            let mut progress = Progress::default();
+            let mut progress = Progress {
+                lines_reported: session.summary().lines,
+                ..Progress::default()
+            };
             read_file(
                 Some(job),
                 &file,
@@ -365,9 +373,8 @@ async fn run_task(task: Task) -> Result<(), String> {
             }
             progress.part = true;
             progress.post(job, &session, true);
-            let (summary, _) = session.finish();
-            let (rest, mine) = summary.split_part(&name);
-            STATE.with(|s| s.borrow_mut().ranges.merge(rest, settings.reject_samples));
+            let mine = session.end_part().ok_or("a range ended before it began")?;
+            STATE.with(|s| s.borrow_mut().ranges = Some((job, session)));
             post_bytes(
                 &[
                     ("type", "part".into()),
@@ -384,8 +391,11 @@ async fn run_task(task: Task) -> Result<(), String> {
             let session = take_session(job).ok_or("the job ended before it began")?;
             let max = session.settings().reject_samples;
             let (mut summary, _) = session.finish();
-            let ranges = STATE.with(|s| std::mem::take(&mut s.borrow_mut().ranges));
-            summary.merge(ranges, max);
+            if let Some((j, ranges)) = STATE.with(|s| s.borrow_mut().ranges.take()) {
+                if j == job {
+                    summary.merge(ranges.finish().0, max);
+                }
+            }
             post_bytes(
                 &[("type", "summary".into()), ("job", job.into())],
                 "summary",
@@ -452,7 +462,7 @@ pub async fn stream_part<S: Sink>(
 /// Streams one file through the session (`File.stream()`: never read whole). A read
 /// error (the file was moved or changed while being read) becomes a note on the file.
 /// With a job, stops when it is cancelled and posts progress. With a cutter, reads one
-/// byte range as a part of the file.
+/// byte range as a part of the file and leaves the part open (for `Session::end_part`).
 async fn read_file<S: Sink>(
     job: Option<f64>,
     file: &Blob,
@@ -468,7 +478,6 @@ async fn read_file<S: Sink>(
                 Ok(b) => b.stream(),
                 Err(e) => {
                     session.read_error(&js_error_text(&e));
-                    session.end_file();
                     return;
                 }
             }
@@ -522,7 +531,9 @@ async fn read_file<S: Sink>(
             break;
         }
     }
-    session.end_file();
+    if cutter.is_none() {
+        session.end_file();
+    }
 }
 
 /// Bytes read into one buffer at a time by a BYOB reader.
