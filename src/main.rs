@@ -237,13 +237,22 @@ mod cli {
         (out, errors)
     }
 
+    /// Creates an output file, replacing the one of an earlier run by a new file rather
+    /// than truncating it: on ext4 a file truncated and written again is flushed to disk
+    /// when closed (`auto_da_alloc`), which cost a re-run into the same folder 0.26 s of
+    /// waiting at 1 GB.
+    fn new_file(path: &Path) -> io::Result<File> {
+        let _ = std::fs::remove_file(path);
+        File::create(path)
+    }
+
     fn write_file(
         dir: &Path,
         name: &str,
         f: impl FnOnce(BufWriter<File>) -> io::Result<()>,
     ) -> Result<(), String> {
         let path = dir.join(name);
-        let file = File::create(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let file = new_file(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         f(BufWriter::new(file)).map_err(|e| format!("{}: {e}", path.display()))
     }
 
@@ -266,7 +275,7 @@ mod cli {
         };
         let create = |name: &str| -> Result<BufWriter<File>, String> {
             let p = out.join(name);
-            File::create(&p)
+            new_file(&p)
                 .map(BufWriter::new)
                 .map_err(|e| format!("{}: {e}", p.display()))
         };
