@@ -1,13 +1,14 @@
 //! The whole session on arbitrary files cut into arbitrary chunks: never panics, every
 //! line gets exactly one outcome, and the result does not depend on the chunking; read
 //! in two byte ranges (as the page's workers read a big plain file) and put together, it
-//! equals the file read in one piece.
+//! equals the file read in one piece, whether each range has a session of its own or
+//! one session reads both (`Session::end_part`).
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use s3logdrop::range::RangeCutter;
 use s3logdrop::session::Session;
 use s3logdrop::settings::Settings;
-use s3logdrop::summary::Summary;
+use s3logdrop::summary::{Parts, Summary};
 
 fuzz_target!(|data: &[u8]| {
     if data.is_empty() {
@@ -56,4 +57,23 @@ fuzz_target!(|data: &[u8]| {
         })
         .collect();
     assert_eq!(Summary::from_parts("f", parts, settings.reject_samples), whole);
+
+    // The same ranges through one session, as a worker or a CLI thread reads them, each
+    // part's own numbers taken out with end_part.
+    let mut one = Session::new(&settings).unwrap();
+    let mut file = Parts::new("f", 2, settings.reject_samples);
+    for (i, (start, end)) in [(0, at), (at, body.len() as u64)].into_iter().enumerate() {
+        let mut cutter = RangeCutter::new(start, end);
+        one.begin_part("f");
+        for c in body[cutter.read_from() as usize..].chunks(cut.max(1)) {
+            if cutter.done() {
+                break;
+            }
+            one.push(cutter.feed(c));
+        }
+        assert!(file.add(i, one.end_part().unwrap()));
+    }
+    let mut got = file.finish().unwrap();
+    got.merge(one.finish().0, settings.reject_samples);
+    assert_eq!(got, whole);
 });
