@@ -194,8 +194,9 @@ mod cli {
 
     /// Files given, and files under folders given (recursively, an explicit stack), sorted
     /// by name. A folder's files are named `FOLDER/relative/path`, as a browser names the
-    /// files of a dropped folder.
-    fn collect(paths: &[PathBuf]) -> (Vec<Input>, Vec<(String, String)>) {
+    /// files of a dropped folder. The folder `skip` (the output folder) is not walked.
+    fn collect(paths: &[PathBuf], skip: Option<&Path>) -> (Vec<Input>, Vec<(String, String)>) {
+        let skip = skip.and_then(|p| p.canonicalize().ok());
         let mut out = Vec::new();
         let mut errors = Vec::new();
         for p in paths {
@@ -217,7 +218,9 @@ mod cli {
                     for entry in entries.flatten() {
                         let path = entry.path();
                         if path.is_dir() {
-                            stack.push(path);
+                            if skip.is_none() || path.canonicalize().ok() != skip {
+                                stack.push(path);
+                            }
                         } else {
                             let rel = path.strip_prefix(p).unwrap_or(&path);
                             let name =
@@ -279,7 +282,8 @@ mod cli {
                 .map(BufWriter::new)
                 .map_err(|e| format!("{}: {e}", p.display()))
         };
-        let (inputs, errors) = collect(paths);
+        // Results written inside a folder of logs are not read back as logs.
+        let (inputs, errors) = collect(paths, Some(out));
         pool_options.spill_dir = out.to_path_buf();
         let mut summary = if pool_options.jobs <= 1 {
             let sink = FileSink::new(
@@ -457,7 +461,7 @@ mod cli {
         let mut settings = Settings::default();
         settings.bots = BotRule::Off;
         let mut session = Session::with_sink(&settings, sink)?;
-        let (inputs, errors) = collect(paths);
+        let (inputs, errors) = collect(paths, None);
         pool::run_serial(&mut session, &inputs, 256 * 1024);
         let (summary, mut sink) = session.finish();
         if let Some(c) = sink.csv.as_mut() {

@@ -31,9 +31,10 @@ fn analyze(inputs: &[&Path], out: &Path, extra: &[&str]) -> Value {
     serde_json::from_slice(&o.stdout).unwrap()
 }
 
-/// A folder laid out like an S3 delivery: the fixtures plus bad files.
-fn drop_folder() -> PathBuf {
-    let d = tmp("drop").join("logs");
+/// A folder laid out like an S3 delivery: the fixtures plus bad files (one per test:
+/// tests run at the same time).
+fn drop_folder(test: &str) -> PathBuf {
+    let d = tmp(&format!("drop-{test}")).join("logs");
     std::fs::create_dir_all(d.join("2024/02")).unwrap();
     let own = root().join("fixtures/own");
     std::fs::copy(
@@ -53,7 +54,7 @@ fn drop_folder() -> PathBuf {
 
 #[test]
 fn analyze_writes_every_output_and_reports_bad_files() {
-    let folder = drop_folder();
+    let folder = drop_folder("outputs");
     let out = tmp("out");
     let j = analyze(&[&folder], &out, &[]);
     for k in [
@@ -139,7 +140,7 @@ fn analyze_writes_every_output_and_reports_bad_files() {
 
 #[test]
 fn results_do_not_depend_on_read_size() {
-    let folder = drop_folder();
+    let folder = drop_folder("read-size");
     let a = analyze(&[&folder], &tmp("a"), &["--chunk-size", "1"]);
     let b = analyze(&[&folder], &tmp("b"), &["--chunk-size", "1000000"]);
     assert_eq!(a, b);
@@ -147,7 +148,7 @@ fn results_do_not_depend_on_read_size() {
 
 #[test]
 fn results_do_not_depend_on_threads() {
-    let folder = drop_folder();
+    let folder = drop_folder("threads");
     // A big plain file (cut into ranges by the threads) with nasty lines, beside the rest.
     let o = bin()
         .args(["generate", "--bytes", "3000000", "--nasty", "50", "--out"])
@@ -174,6 +175,20 @@ fn results_do_not_depend_on_threads() {
         assert!(x == y, "{name:?} differs");
     }
     assert_eq!(std::fs::read_dir(&three).unwrap().count(), 8);
+}
+
+#[test]
+fn an_output_folder_inside_the_logs_is_not_read_back() {
+    let folder = tmp("inside").join("logs");
+    std::fs::create_dir_all(&folder).unwrap();
+    for f in ["edge_cases.log", "edge_cases.multi.gz"] {
+        std::fs::copy(root().join("fixtures/own").join(f), folder.join(f)).unwrap();
+    }
+    let out = folder.join("results");
+    let first = analyze(&[&folder], &out, &[]);
+    let again = analyze(&[&folder], &out, &[]);
+    assert_eq!(first, again);
+    assert_eq!(again["files"], 2);
 }
 
 #[test]
