@@ -301,15 +301,6 @@ mod cli {
         } else {
             let mut rows = create("parsed_output.csv")?;
             let mut rejected = create("rejected_lines.txt")?;
-            let mut header = || -> io::Result<()> {
-                let mut w = outputs::csv_writer(&mut rows);
-                w.write_record(outputs::ROW_HEADER)
-                    .map_err(io::Error::other)?;
-                w.flush()?;
-                drop(w);
-                rejected.write_all(outputs::REJECTED_HEADER.as_bytes())
-            };
-            header().map_err(|e| format!("writing the row exports: {e}"))?;
             let summary = pool::run_parallel(
                 &inputs,
                 &settings,

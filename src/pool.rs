@@ -250,9 +250,9 @@ fn splittable(path: &Path) -> bool {
     f.take(SNIFF_BYTES as u64).read_to_end(&mut head).is_ok() && can_split(&head)
 }
 
-/// Analyses `inputs` on `opts.jobs` threads, appending the row exports to `rows` (after
-/// the header of `parsed_output.csv`) and `rejected` (after that of `rejected_lines.txt`)
-/// in input order. The summary, and every byte written, equal those of one session
+/// Analyses `inputs` on `opts.jobs` threads, writing `parsed_output.csv` into `rows` and
+/// `rejected_lines.txt` into `rejected` (headers, then the rows in input order). The
+/// summary, and every byte written, equal those of one session with a [`FileSink`]
 /// reading the inputs in order ([`run_serial`]).
 pub fn run_parallel<P: Write, R: Write>(
     inputs: &[Input],
@@ -264,6 +264,10 @@ pub fn run_parallel<P: Write, R: Write>(
 ) -> Result<Summary, String> {
     // Check the settings once, here, rather than in every thread.
     Session::new(settings)?;
+    // The headers, written as one session's sink writes them.
+    FileSink::new(&mut *rows, &mut *rejected, anon.clone())
+        .and_then(FileSink::into_inner)
+        .map_err(|e| format!("writing the row exports: {e}"))?;
     let units = plan(inputs, opts);
     let next = AtomicUsize::new(0);
     // Units appended so far; a thread waits before taking a unit too far ahead of them.

@@ -9,7 +9,6 @@ use s3logdrop::outputs::{self, Anonymize, FileSink};
 use s3logdrop::pool::{run_parallel, run_serial, Input, PoolOptions};
 use s3logdrop::settings::Settings;
 use s3logdrop::{Session, Summary};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 fn tmp(name: &str) -> PathBuf {
@@ -118,12 +117,7 @@ fn parallel(
     settings: &Settings,
     opts: &PoolOptions,
 ) -> (Summary, Vec<u8>, Vec<u8>) {
-    let mut rows = Vec::new();
-    let mut w = outputs::csv_writer(&mut rows);
-    w.write_record(outputs::ROW_HEADER).unwrap();
-    w.flush().unwrap();
-    drop(w);
-    let mut rejected = outputs::REJECTED_HEADER.as_bytes().to_vec();
+    let (mut rows, mut rejected) = (Vec::new(), Vec::new());
     let s = run_parallel(
         inputs,
         settings,

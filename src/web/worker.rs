@@ -101,7 +101,7 @@ struct State {
     cancelled: f64,
     /// The session of the job in progress (taken out while a file is read).
     session: Option<(f64, Session<NoSink>)>,
-    /// The settings of the job in progress (parts get sessions of their own).
+    /// The settings of the job in progress (for the session of its byte ranges).
     settings: String,
     /// The session of the job's byte ranges (one for all of them: `Session::end_part`
     /// takes out what belongs to each range's file as a whole, which goes to the page
