@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test of s3logdrop: native, wasm (in Chromium, in a worker), browser end to end.
+# Runs every test of s3logdrop: native, wasm (in Chromium, in a worker), browser end to end
+# (Chromium and Firefox).
 # Installs what is missing first (see .ci/setup; ~40 min on a new machine, seconds after).
 # Usage: bash scripts/test.sh
 set -euo pipefail
@@ -26,7 +27,7 @@ trunk build --release
 # The same page under a GitHub Pages project path, for the deploy tests.
 trunk build --release --public-url /s3logdrop/ --dist target/dist-subpath
 
-echo "== end-to-end tests in headless Chromium"
+echo "== end-to-end tests in headless Chromium and Firefox ESR"
 node --test tests/e2e/
 
 echo "== all tests passed"

@@ -9,9 +9,9 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { execFileSync } from 'node:child_process';
 import {
-  root, cli, useBrowser, openPage, waitDone, runCli, downloadBytes, METRICS, assertPrivate, compareWithCli,
+  root, useBrowser, openPage, waitDone, runCli, downloadBytes, METRICS, assertPrivate, compareWithCli,
+  generate,
 } from './support.mjs';
 
 // The served page, a browser, a scratch folder, for this file's tests.
@@ -75,10 +75,6 @@ function fuzzLines(lines, rand) {
     out.push(b);
   }
   return Buffer.concat(out);
-}
-
-function generate(out, args) {
-  execFileSync(cli, ['generate', '--out', out, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 async function notes(page) {

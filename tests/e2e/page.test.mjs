@@ -9,19 +9,13 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { execFileSync } from 'node:child_process';
 import {
-  root, cli, useBrowser, openPage, waitDone, runCli, downloadBytes, METRICS, assertPrivate, compareWithCli,
+  root, useBrowser, openPage, waitDone, runCli, downloadBytes, METRICS, assertPrivate, compareWithCli,
+  generate, XSS, hostileLog, crlfBigFile,
 } from './support.mjs';
-
-const XSS = '<img src=x onerror=alert(1)>';
 
 // The served page, a browser, a scratch folder, for this file's tests.
 const env = useBrowser('s3logdrop-e2e-');
-
-function generate(out, args) {
-  execFileSync(cli, ['generate', '--out', out, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
-}
 
 // A delivery laid out like a real one: many small files in nested folders, gzip, and the
 // files that must get a message (not a log, an image, empty, a truncated gzip).
@@ -42,17 +36,6 @@ function makeDelivery(dir) {
   fs.writeFileSync(path.join(own, 'truncated.gz'), gz.subarray(0, Math.floor(gz.length * 0.6)));
   fs.writeFileSync(path.join(own, 'hostile.log'), hostileLog());
   return d;
-}
-
-// A download whose key is HTML, and a rejected line whose user agent is HTML.
-function hostileLog() {
-  const owner = '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be';
-  const key = encodeURIComponent(XSS);
-  return [
-    `${owner} awsexamplebucket1 [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 3E57427F3EXAMPLE REST.GET.OBJECT ${key} "GET /awsexamplebucket1/${key} HTTP/1.1" 200 - 113 113 7 - "-" "${XSS}" - s9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader awsexamplebucket1.s3.us-west-1.amazonaws.com TLSV1.2`,
-    `${owner} awsexamplebucket1 [06/Feb/2019:00:00:39 +0000] 192.0.2.4 - 3E57427F3EXAMPLE REST.GET.OBJECT x "GET /awsexamplebucket1/x HTTP/1.1" 200 - 113 113 7 - "-" "${XSS}`,
-    '',
-  ].join('\n');
 }
 
 test('a folder picked with the folder input gives the CLI numbers and files, byte for byte', async () => {
@@ -221,18 +204,7 @@ test('cancel stops a long run at once, the page goes back to idle and runs again
 });
 
 test('a big plain file is shared by all workers in byte ranges, one cut inside a CRLF, and gives the CLI result', async () => {
-  // ~70 MiB of CRLF lines (with rejects, blank lines, gzip-free): cut in two halves by the
-  // page; the file is built so that the cut falls between a \r and its \n.
-  const unit = Buffer.concat([fs.readFileSync(path.join(root, 'fixtures', 'own', 'edge_cases.log')),
-    ...fs.readdirSync(path.join(root, 'fixtures', 'corpus')).filter((f) => f.endsWith('.log'))
-      .map((f) => Buffer.from(`${fs.readFileSync(path.join(root, 'fixtures', 'corpus', f), 'latin1').replace(/\r?\n$/, '').replace(/\r?\n/g, '\r\n')}\r\n`, 'latin1'))]);
-  const a = Buffer.concat(Array(Math.ceil((35 << 20) / unit.length)).fill(unit));
-  assert.equal(a.subarray(-2).toString(), '\r\n');
-  const b = Buffer.concat([Buffer.from('abc'), a.subarray(5)]);
-  const data = Buffer.concat([a, b]);
-  const cut = Math.floor(data.length / 2);
-  assert.equal(data[cut - 1], 0x0d);
-  assert.equal(data[cut], 0x0a);
+  const data = crlfBigFile();
   const dir = path.join(env.work, 'bigfile');
   fs.mkdirSync(dir);
   fs.writeFileSync(path.join(dir, 'big.log'), data);

@@ -151,3 +151,37 @@ export function useBrowser(prefix) {
   });
   return env;
 }
+
+/** `s3logdrop generate --out OUT ARGS...`: generated logs for a test. */
+export function generate(out, args) {
+  execFileSync(cli, ['generate', '--out', out, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+export const XSS = '<img src=x onerror=alert(1)>';
+
+/** A download whose key is HTML, and a rejected line whose user agent is HTML. */
+export function hostileLog() {
+  const owner = '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be';
+  const key = encodeURIComponent(XSS);
+  return [
+    `${owner} awsexamplebucket1 [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 3E57427F3EXAMPLE REST.GET.OBJECT ${key} "GET /awsexamplebucket1/${key} HTTP/1.1" 200 - 113 113 7 - "-" "${XSS}" - s9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader awsexamplebucket1.s3.us-west-1.amazonaws.com TLSV1.2`,
+    `${owner} awsexamplebucket1 [06/Feb/2019:00:00:39 +0000] 192.0.2.4 - 3E57427F3EXAMPLE REST.GET.OBJECT x "GET /awsexamplebucket1/x HTTP/1.1" 200 - 113 113 7 - "-" "${XSS}`,
+    '',
+  ].join('\n');
+}
+
+/** ~70 MiB of CRLF lines (the fixtures: rejects, blank lines, no gzip), built so that the
+ * page's cut into two halves falls between a \r and its \n. */
+export function crlfBigFile() {
+  const unit = Buffer.concat([fs.readFileSync(path.join(root, 'fixtures', 'own', 'edge_cases.log')),
+    ...fs.readdirSync(path.join(root, 'fixtures', 'corpus')).filter((f) => f.endsWith('.log'))
+      .map((f) => Buffer.from(`${fs.readFileSync(path.join(root, 'fixtures', 'corpus', f), 'latin1').replace(/\r?\n$/, '').replace(/\r?\n/g, '\r\n')}\r\n`, 'latin1'))]);
+  const a = Buffer.concat(Array(Math.ceil((35 << 20) / unit.length)).fill(unit));
+  assert.equal(a.subarray(-2).toString(), '\r\n');
+  const b = Buffer.concat([Buffer.from('abc'), a.subarray(5)]);
+  const data = Buffer.concat([a, b]);
+  const cut = Math.floor(data.length / 2);
+  assert.equal(data[cut - 1], 0x0d);
+  assert.equal(data[cut], 0x0a);
+  return data;
+}

@@ -1,0 +1,193 @@
+// The page in Firefox: Debian's Firefox ESR, driven by puppeteer-core over WebDriver BiDi
+// (playwright-core drives only Chromium here; it cannot drive a stock Firefox). The page
+// says it works in Firefox; these tests hold it to that with what a person does: pick
+// files (good, gzip, broken, hostile), try the samples, change a setting, cancel, pick a
+// big file that the workers share in byte ranges. Each result must equal the native CLI's
+// for the same files, byte for byte.
+//
+// Downloads: puppeteer has no download events for Firefox, so the Blob the page hands to
+// its download link is caught by wrapping URL.createObjectURL before the page loads, and
+// its SHA-256 is compared with the CLI's file. That checks the bytes the person would get;
+// that Firefox saves a Blob link's bytes as they are is Firefox's business.
+//
+// Needs Firefox ESR (`bash .ci/setup` installs it from Debian; FIREFOX=path overrides),
+// `trunk build --release` and the release CLI: run through `bash scripts/test.sh`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import puppeteer from 'puppeteer-core';
+import {
+  root, dist, cli, serve, runCli, METRICS, SUMMARY_EXPORTS, ROW_EXPORTS, assertPrivate,
+  generate, XSS, hostileLog, crlfBigFile,
+} from './support.mjs';
+
+const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
+const env = {};
+
+before(async () => {
+  for (const p of [path.join(dist, 'index.html'), cli, FIREFOX]) {
+    assert.ok(fs.existsSync(p), `${p} is missing: run bash scripts/test.sh (it installs Firefox ESR and builds the page and the CLI)`);
+  }
+  env.work = fs.mkdtempSync(path.join(os.tmpdir(), 's3logdrop-firefox-'));
+  env.server = await serve();
+  env.browser = await puppeteer.launch({ browser: 'firefox', executablePath: FIREFOX, headless: true });
+});
+
+after(async () => {
+  if (env.browser) await env.browser.close();
+  if (env.server) await env.server.close();
+  if (env.work) fs.rmSync(env.work, { recursive: true, force: true });
+});
+
+/** A new tab on the page, its errors, dialogs and requests recorded, downloads caught. */
+async function open() {
+  const page = await env.browser.newPage();
+  const seen = { errors: [], requests: [], dialogs: 0 };
+  page.on('pageerror', (e) => seen.errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') seen.errors.push(m.text()); });
+  page.on('request', (r) => seen.requests.push({ url: r.url(), time: Date.now() }));
+  page.on('dialog', (d) => { seen.dialogs++; d.dismiss(); });
+  await page.evaluateOnNewDocument(() => {
+    window.caughtDownloads = [];
+    const create = URL.createObjectURL;
+    URL.createObjectURL = (blob) => { window.caughtDownloads.push(blob); return create.call(URL, blob); };
+    // The link's name goes with the Blob made just before it is clicked.
+    const click = HTMLAnchorElement.prototype.click;
+    HTMLAnchorElement.prototype.click = function () {
+      if (this.download) window.caughtDownloads[window.caughtDownloads.length - 1].savedAs = this.download;
+      return click.call(this);
+    };
+  });
+  await page.goto(env.server.url);
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  seen.loadedAt = Date.now();
+  return { page, seen };
+}
+
+async function waitDone(page, timeout = 120_000) {
+  await page.waitForSelector('body[data-state="done"]', { timeout });
+  return page.evaluate(() => Object.fromEntries(
+    Array.from(document.querySelectorAll('[data-testid=summary] [data-metric]'), (d) => [d.dataset.metric, Number(d.textContent)])));
+}
+
+/** Clicks a download button; returns the name the link gave and the bytes' size and SHA-256. */
+async function download(page, name) {
+  const n = await page.evaluate(() => window.caughtDownloads.length);
+  await page.click(`[data-testid="download-${name}"]`);
+  await page.waitForFunction((k) => window.caughtDownloads.length > k && window.caughtDownloads.at(-1).savedAs,
+    { timeout: 120_000 }, n);
+  return page.evaluate(async () => {
+    const blob = window.caughtDownloads.at(-1);
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    const head = Array.from(bytes.subarray(0, 8));
+    const sha = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+    return { name: blob.savedAs, size: bytes.length, head, sha256: Array.from(sha, (b) => b.toString(16).padStart(2, '0')).join('') };
+  });
+}
+
+async function compareWithCli(page, cliReport, outDir) {
+  const shown = await waitDone(page);
+  for (const m of METRICS) assert.equal(shown[m], cliReport[m], `summary ${m}`);
+  const rows = await page.$$eval('[data-testid=weekly-table] tbody tr',
+    (trs) => trs.map((tr) => Array.from(tr.children, (c) => c.textContent)));
+  assert.deepEqual(rows, cliReport.weeks.map((w) => [w.week_start, String(w.downloads), String(w.new_unique_users),
+    String(w.active_unique_users), String(w.bytes_sent)]), 'weekly table');
+  for (const name of [...SUMMARY_EXPORTS, ...ROW_EXPORTS]) {
+    const got = await download(page, name);
+    const want = fs.readFileSync(path.join(outDir, name));
+    assert.equal(got.name, name);
+    assert.deepEqual([got.size, got.sha256], [want.length, crypto.createHash('sha256').update(want).digest('hex')],
+      `${name}: the page's bytes equal the CLI's`);
+  }
+  const png = await download(page, 'downloads_over_time.png');
+  assert.deepEqual(png.head, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG');
+  assert.ok(png.size > 5000, 'a PNG with a chart in it');
+}
+
+test('Firefox: picked files (logs, gzip, broken files, hostile text) give the CLI numbers and files, byte for byte', async () => {
+  const dir = path.join(env.work, 'picked');
+  generate(dir, ['--bytes', '400000', '--files', '8', '--seed', '13', '--mean-gap', '4000', '--clients', '300']);
+  generate(path.join(env.work, 'gz'), ['--bytes', '300000', '--files', '2', '--seed', '14', '--gzip']);
+  for (const f of fs.readdirSync(path.join(env.work, 'gz'))) fs.copyFileSync(path.join(env.work, 'gz', f), path.join(dir, `gz-${f}`));
+  for (const f of ['edge_cases.log', 'edge_cases.multi.gz', 'not_a_log.csv', 'image.png', 'empty.log']) {
+    fs.copyFileSync(path.join(root, 'fixtures', 'own', f), path.join(dir, f));
+  }
+  const gz = zlib.gzipSync(fs.readFileSync(path.join(root, 'fixtures', 'own', 'edge_cases.log')));
+  fs.writeFileSync(path.join(dir, 'truncated.gz'), gz.subarray(0, Math.floor(gz.length * 0.6)));
+  fs.writeFileSync(path.join(dir, 'hostile.log'), hostileLog());
+  const names = fs.readdirSync(dir).sort();
+  const cliOut = path.join(env.work, 'picked-cli');
+  const cliReport = runCli(names, cliOut, [], dir);
+  assert.ok(cliReport.files > 12 && cliReport.downloads > 100, 'a real input');
+
+  const { page, seen } = await open();
+  const input = await page.$('[data-testid=file-input]');
+  await input.uploadFile(...names.map((n) => path.join(dir, n)));
+  await compareWithCli(page, cliReport, cliOut);
+
+  const notes = await page.$$eval('[data-testid=file-notes] li', (lis) => lis.map((li) => [li.textContent.split(':')[0], li.dataset.kind]));
+  assert.deepEqual(Object.fromEntries(notes), {
+    'empty.log': 'empty', 'image.png': 'binary', 'not_a_log.csv': 'no_log_lines', 'truncated.gz': 'gzip_truncated',
+  });
+  // Log text is shown as text: the hostile user agent appears, no element is made.
+  assert.ok((await page.$eval('[data-testid=rejects]', (e) => e.textContent)).includes(XSS));
+  assert.equal(await page.$$eval('main img', (imgs) => imgs.length), 0, 'no element was made from log text');
+  assert.equal(seen.dialogs, 0, 'no script from the log ran');
+  assert.deepEqual(seen.errors, [], 'no error in the console');
+  assertPrivate(seen.requests, seen.loadedAt, env.server.url);
+  assert.ok(await page.evaluate(() => Math.min(navigator.hardwareConcurrency, 8)) >= 2, 'a pool of several workers');
+  await page.close();
+});
+
+test('Firefox: a big plain file is shared by the workers in byte ranges, one cut inside a CRLF, and gives the CLI result', async () => {
+  const dir = path.join(env.work, 'bigfile');
+  fs.mkdirSync(dir);
+  fs.writeFileSync(path.join(dir, 'big.log'), crlfBigFile());
+  const cliOut = path.join(env.work, 'bigfile-cli');
+  const cliReport = runCli(['big.log'], cliOut, [], dir);
+  const { page, seen } = await open();
+  const input = await page.$('[data-testid=file-input]');
+  await input.uploadFile(path.join(dir, 'big.log'));
+  await compareWithCli(page, cliReport, cliOut);
+  assert.equal(await page.$eval('body', (b) => b.dataset.parts), '2', 'the file was read as two ranges');
+  assert.deepEqual(seen.errors, []);
+  await page.close();
+});
+
+test('Firefox: the sample logs, a changed setting (remembered), cancel, and a run after it', async () => {
+  const { page, seen } = await open();
+  await page.click('[data-testid=sample-button]');
+  const shown = await waitDone(page);
+  const samples = runCli([path.join(root, 'www', 'samples', 'sample-logs')], path.join(env.work, 'samples-cli'));
+  for (const m of METRICS) assert.equal(shown[m], samples[m], `sample ${m}`);
+
+  await page.select('select[name=bots]', 'off');
+  await page.waitForFunction((d) => document.body.dataset.state === 'done'
+    && Number(document.querySelector('[data-metric=downloads]').textContent) !== d, {}, shown.downloads);
+  const off = await waitDone(page);
+  const samplesOff = runCli([path.join(root, 'www', 'samples', 'sample-logs')], path.join(env.work, 'samples-cli-off'), ['--bots', 'off']);
+  for (const m of METRICS) assert.equal(off[m], samplesOff[m], `sample with --bots off: ${m}`);
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.equal(await page.$eval('select[name=bots]', (s) => s.value), 'off', 'remembered in localStorage');
+  await page.click('#reset-settings');
+
+  // Cancel a long run: the page goes back to idle, and runs again.
+  const dir = path.join(env.work, 'long');
+  generate(dir, ['--bytes', String(300 << 20), '--files', '3', '--seed', '16']);
+  const input = await page.$('[data-testid=file-input]');
+  await input.uploadFile(...fs.readdirSync(dir).sort().map((n) => path.join(dir, n)));
+  await page.waitForFunction(() => /lines/.test(document.querySelector('[data-testid=progress-text]').textContent), { timeout: 30_000 });
+  await page.click('[data-testid=cancel-button]');
+  await page.waitForSelector('body[data-state="idle"]', { timeout: 5000 });
+  assert.equal(await page.$eval('[data-testid=results]', (r) => r.hidden), true);
+  await page.click('[data-testid=sample-button]');
+  const again = await waitDone(page);
+  for (const m of METRICS) assert.equal(again[m], samples[m], `sample after cancel: ${m}`);
+  assert.deepEqual(seen.errors, []);
+  await page.close();
+});
