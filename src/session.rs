@@ -416,11 +416,20 @@ impl<S: Sink> Session<S> {
     fn content(&mut self, bytes: &[u8]) {
         let f = self.file.as_mut().expect("a file is open");
         if let Some(buf) = f.sniff.as_mut() {
-            buf.extend_from_slice(bytes);
-            if buf.len() >= SNIFF_BYTES {
-                self.release_sniff();
+            if !buf.is_empty() || bytes.len() < SNIFF_BYTES {
+                buf.extend_from_slice(bytes);
+                if buf.len() >= SNIFF_BYTES {
+                    self.release_sniff();
+                }
+                return;
             }
-            return;
+            // The whole window came at once (as it nearly always does): checked where it
+            // is, without a copy of the chunk.
+            f.sniff = None;
+            if looks_binary(&bytes[..SNIFF_BYTES]) {
+                self.refuse_binary();
+                return;
+            }
         }
         let mut lines = std::mem::take(&mut self.lines);
         lines.push(bytes, |e| self.line(e));
@@ -432,15 +441,19 @@ impl<S: Sink> Session<S> {
         let Some(buf) = f.sniff.take() else { return };
         let window = &buf[..buf.len().min(SNIFF_BYTES)];
         if looks_binary(window) {
-            self.refuse(
-                "binary",
-                "this is a binary file, not a text log (an image, an archive or a program?)",
-            );
+            self.refuse_binary();
             return;
         }
         let mut lines = std::mem::take(&mut self.lines);
         lines.push(&buf, |e| self.line(e));
         self.lines = lines;
+    }
+
+    fn refuse_binary(&mut self) {
+        self.refuse(
+            "binary",
+            "this is a binary file, not a text log (an image, an archive or a program?)",
+        );
     }
 
     #[inline]
