@@ -69,7 +69,11 @@ fn marks(feed: Feed<'_>) -> (u64, u64) {
         out.0 += 1;
         if let LineEvent::Line(l) = e {
             line_marks(l, &mut space, &mut quote);
-            out.1 += space.iter().chain(&quote).map(|w| w.count_ones() as u64).sum::<u64>();
+            out.1 += space
+                .iter()
+                .chain(&quote)
+                .map(|w| w.count_ones() as u64)
+                .sum::<u64>();
         }
     };
     feed(&mut |c| lines.push(c, &mut on));
