@@ -11,7 +11,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import {
   root, useBrowser, openPage, waitDone, runCli, downloadBytes, METRICS, assertPrivate, compareWithCli,
-  generate,
+  generate, PNG_MAGIC,
 } from './support.mjs';
 
 // The served page, a browser, a scratch folder, for this file's tests.
@@ -225,7 +225,7 @@ test('a big file that starts binary is refused as a whole, as the CLI does, not 
   // A PNG header and zero bytes, then 96 MB of good log lines: a range from the middle
   // would read as a log; the file as a whole is binary.
   const fd = fs.openSync(path.join(dir, 'photo.log'), 'w');
-  fs.writeSync(fd, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(2048)]));
+  fs.writeSync(fd, Buffer.concat([Buffer.from(PNG_MAGIC), Buffer.alloc(2048)]));
   const block = Buffer.from(line('data/a/1', '192.0.2.7').repeat(Math.ceil((8 << 20) / 300)));
   for (let i = 0; i < 12; i++) fs.writeSync(fd, block);
   fs.closeSync(fd);

@@ -77,6 +77,14 @@ export async function waitDone(page, state = 'done', timeout = 120_000) {
     Array.from(document.querySelectorAll('[data-testid=summary] [data-metric]'), (d) => [d.dataset.metric, Number(d.textContent)])));
 }
 
+/** The weekly table's rows as the page shows them, from the CLI's report. */
+export function weeklyRows(cliReport) {
+  return cliReport.weeks.map((w) => [w.week_start, String(w.downloads), String(w.new_unique_users),
+    String(w.active_unique_users), String(w.bytes_sent)]);
+}
+
+export const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+
 export async function weeklyTable(page) {
   return page.evaluate(() => Array.from(document.querySelectorAll('[data-testid=weekly-table] tbody tr'),
     (tr) => Array.from(tr.children, (c) => c.textContent)));
@@ -116,9 +124,7 @@ export function assertPrivate(requests, loadedAt, pageUrl) {
 export async function compareWithCli(page, cliReport, outDir) {
   const shown = await waitDone(page);
   for (const m of METRICS) assert.equal(shown[m], cliReport[m], `summary ${m}`);
-  const rows = await weeklyTable(page);
-  assert.deepEqual(rows, cliReport.weeks.map((w) => [w.week_start, String(w.downloads), String(w.new_unique_users),
-    String(w.active_unique_users), String(w.bytes_sent)]), 'weekly table');
+  assert.deepEqual(await weeklyTable(page), weeklyRows(cliReport), 'weekly table');
   for (const name of [...SUMMARY_EXPORTS, ...ROW_EXPORTS]) {
     const got = await downloadBytes(page, name);
     assert.equal(got.name, name);
@@ -126,7 +132,7 @@ export async function compareWithCli(page, cliReport, outDir) {
     assert.ok(got.bytes.equals(want), `${name}: the page's bytes equal the CLI's (${got.bytes.length} vs ${want.length} bytes)`);
   }
   const png = await downloadBytes(page, 'downloads_over_time.png');
-  assert.ok(png.bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])), 'a PNG');
+  assert.ok(png.bytes.subarray(0, 8).equals(Buffer.from(PNG_MAGIC)), 'a PNG');
   assert.ok(png.bytes.length > 5000, 'a PNG with a chart in it');
 }
 
