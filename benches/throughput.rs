@@ -141,8 +141,8 @@ unsafe fn line_marks_avx2(line: &[u8], space: &mut Vec<u64>, quote: &mut Vec<u64
 fn full(feed: Feed<'_>) -> s3logdrop::Summary {
     let mut s = Session::new(&Settings::default()).unwrap();
     s.begin_file("bench.log");
-    feed(&mut |c| s.push(c));
-    s.finish().0
+    feed(&mut |c| s.push(c).expect("no sink to fail"));
+    s.finish().expect("no sink to fail").0
 }
 
 /// Reads the file in CHUNK-sized reads, as the CLI does, handing each chunk to `f`.
@@ -260,8 +260,8 @@ fn main() {
         if jobs == 1 {
             let sink = s3logdrop::outputs::FileSink::new(rows, rejected, Default::default());
             let mut session = Session::with_sink(&settings, sink.unwrap()).unwrap();
-            s3logdrop::pool::run_serial(&mut session, &input, CHUNK);
-            session.finish().0
+            s3logdrop::pool::run_serial(&mut session, &input, CHUNK).unwrap();
+            session.finish().unwrap().0
         } else {
             s3logdrop::pool::run_parallel(
                 &input,

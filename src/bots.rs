@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 /// The bot rule, a visible and changeable setting.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(not(target_arch = "wasm32"), derive(clap::ValueEnum))]
 #[serde(rename_all = "snake_case")]
 pub enum BotRule {
     /// `bot` or `crawl` anywhere (case-insensitive), except `bot` in boto / boto3 / botocore.

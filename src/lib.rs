@@ -11,6 +11,7 @@
 
 pub mod bots;
 pub mod chart;
+pub mod decode;
 pub mod gen;
 pub mod ip;
 pub mod line;

@@ -58,6 +58,17 @@ pub const ROW_HEADER: [&str; 9] = [
     "key",
 ];
 
+/// An error of the csv crate as the I/O error it wraps (a full disk stays a full disk).
+fn csv_error(e: csv::Error) -> io::Error {
+    if !e.is_io_error() {
+        return io::Error::other(e);
+    }
+    match e.into_kind() {
+        csv::ErrorKind::Io(e) => e,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
 /// A CSV writer with the project's dialect: RFC 4180 quoting, CRLF line ends.
 pub fn csv_writer<W: Write>(w: W) -> csv::Writer<W> {
     csv::WriterBuilder::new()
@@ -108,7 +119,7 @@ pub fn write_row<W: Write>(
         text_field(w, rec.key())?;
         w.write_record(None::<&[u8]>)
     };
-    row().map_err(io::Error::other)
+    row().map_err(csv_error)
 }
 
 /// Streams `parsed_output.csv` and `rejected_lines.txt` while the session runs.
@@ -117,8 +128,6 @@ pub struct FileSink<P: Write, R: Write> {
     rejected: R,
     anon: Anonymize,
     scratch: Vec<u8>,
-    /// The first write error; writing stops after it.
-    pub error: Option<io::Error>,
 }
 
 impl<P: Write, R: Write> FileSink<P, R> {
@@ -126,9 +135,7 @@ impl<P: Write, R: Write> FileSink<P, R> {
     pub fn new(parsed_output: P, mut rejected_lines: R, anon: Anonymize) -> io::Result<Self> {
         rejected_lines.write_all(REJECTED_HEADER.as_bytes())?;
         let mut sink = FileSink::headless(parsed_output, rejected_lines, anon);
-        sink.rows
-            .write_record(ROW_HEADER)
-            .map_err(io::Error::other)?;
+        sink.rows.write_record(ROW_HEADER).map_err(csv_error)?;
         Ok(sink)
     }
 
@@ -139,7 +146,6 @@ impl<P: Write, R: Write> FileSink<P, R> {
             rejected: rejected_lines,
             anon,
             scratch: Vec::new(),
-            error: None,
         }
     }
 
@@ -155,9 +161,6 @@ impl<P: Write, R: Write> FileSink<P, R> {
 
     /// Flushes both files.
     pub fn flush(&mut self) -> io::Result<()> {
-        if let Some(e) = self.error.take() {
-            return Err(e);
-        }
         self.rows.flush()?;
         self.rejected.flush()
     }
@@ -178,23 +181,19 @@ pub fn rejected_line(reason: Reject, file: &str, line_no: u64, text: &[u8]) -> S
 }
 
 impl<P: Write, R: Write> Sink for FileSink<P, R> {
-    fn candidate(&mut self, rec: &Record<'_>, _file: &str, _line_no: u64) {
-        if self.error.is_none() {
-            if let Err(e) = write_row(&mut self.rows, rec, &self.anon, &mut self.scratch) {
-                self.error = Some(e);
-            }
-        }
+    fn candidate(&mut self, rec: &Record<'_>, _file: &str, _line_no: u64) -> io::Result<()> {
+        write_row(&mut self.rows, rec, &self.anon, &mut self.scratch)
     }
 
-    fn rejected(&mut self, reason: Reject, file: &str, line_no: u64, text: &[u8]) {
-        if self.error.is_none() {
-            if let Err(e) = self
-                .rejected
-                .write_all(rejected_line(reason, file, line_no, text).as_bytes())
-            {
-                self.error = Some(e);
-            }
-        }
+    fn rejected(
+        &mut self,
+        reason: Reject,
+        file: &str,
+        line_no: u64,
+        text: &[u8],
+    ) -> io::Result<()> {
+        self.rejected
+            .write_all(rejected_line(reason, file, line_no, text).as_bytes())
     }
 }
 

@@ -11,9 +11,10 @@
 //! more than a few units ahead of the one being appended: memory stays bounded whatever
 //! the input's size.
 
+use crate::decode::{can_split, SNIFF_BYTES};
 use crate::outputs::{Anonymize, FileSink};
 use crate::range::{self, RangeCutter};
-use crate::session::{can_split, Session, SNIFF_BYTES};
+use crate::session::Session;
 use crate::settings::Settings;
 use crate::summary::{PartOfFile, Parts, Summary};
 use std::collections::{BTreeMap, HashMap};
@@ -57,7 +58,7 @@ impl PoolOptions {
         PoolOptions {
             jobs: jobs.max(1),
             chunk_size: 256 * 1024,
-            range_bytes: 32 << 20,
+            range_bytes: range::RANGE_BYTES,
             spill_dir: spill_dir.to_path_buf(),
             spill_bytes: 8 << 20,
             exports: true,
@@ -70,53 +71,60 @@ pub fn default_jobs() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().min(8))
 }
 
-/// Reads every input through one session, in order, on the calling thread.
+/// Reads every input through one session, in order, on the calling thread. An error is
+/// the sink's (a read error is a note on its file).
 pub fn run_serial<S: crate::session::Sink>(
     session: &mut Session<S>,
     inputs: &[Input],
     chunk_size: usize,
-) {
+) -> io::Result<()> {
     let mut buf = vec![0u8; chunk_size.max(1)];
     for input in inputs {
-        read_whole(session, input, &mut buf);
+        read_whole(session, input, &mut buf)?;
     }
+    Ok(())
 }
 
-fn read_whole<S: crate::session::Sink>(session: &mut Session<S>, input: &Input, buf: &mut [u8]) {
+fn read_whole<S: crate::session::Sink>(
+    session: &mut Session<S>,
+    input: &Input,
+    buf: &mut [u8],
+) -> io::Result<()> {
     session.begin_file(&input.name);
     match File::open(&input.path) {
         Ok(mut file) => {
             if let Ok(meta) = file.metadata() {
                 session.file_size(meta.len());
             }
-            read_into(session, &mut file, buf, None);
+            read_into(session, &mut file, buf, None)?;
         }
         Err(e) => session.read_error(&e.to_string()),
     }
-    session.end_file();
+    session.end_file()
 }
 
-/// Pushes what `file` holds from where it is (through `cut` when a range is read).
+/// Pushes what `file` holds from where it is (through `cut` when a range is read). A
+/// read error becomes a note on the file; an error returned is the sink's.
 fn read_into<S: crate::session::Sink>(
     session: &mut Session<S>,
     file: &mut File,
     buf: &mut [u8],
     mut cut: Option<&mut RangeCutter>,
-) {
+) -> io::Result<()> {
     loop {
         if cut.as_ref().is_some_and(|c| c.done()) {
-            return;
+            return Ok(());
         }
         match file.read(buf) {
-            Ok(0) => return,
+            Ok(0) => return Ok(()),
             Ok(n) => match cut.as_mut() {
-                Some(c) => session.push(c.feed(&buf[..n])),
-                None => session.push(&buf[..n]),
+                Some(c) => session.push(c.feed(&buf[..n]))?,
+                None => session.push(&buf[..n])?,
             },
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => {
                 session.read_error(&e.to_string());
-                return;
+                return Ok(());
             }
         }
     }
@@ -220,9 +228,9 @@ fn plan(inputs: &[Input], opts: &PoolOptions) -> Vec<Unit> {
     };
     for (i, input) in inputs.iter().enumerate() {
         let size = std::fs::metadata(&input.path).map_or(0, |m| m.len());
-        if opts.jobs > 1 && size >= 2 * range_bytes && splittable(&input.path) {
+        let cuts = range::plan(size, opts.jobs, range_bytes);
+        if let Some(cuts) = cuts.filter(|_| splittable(&input.path)) {
             close_batch(&mut units, i, &mut batch);
-            let cuts = range::split(size, size / range_bytes, range_bytes);
             let n = cuts.len();
             for (k, (start, end)) in cuts.into_iter().enumerate() {
                 // The last range reads to the end of the file as it is when read.
@@ -304,7 +312,7 @@ pub fn run_parallel<P: Write, R: Write>(
                         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match unit {
                             Unit::Whole(files) => {
                                 for input in &inputs[files] {
-                                    read_whole(&mut whole, input, &mut buf);
+                                    read_whole(&mut whole, input, &mut buf)?;
                                 }
                                 let sink = std::mem::replace(whole.sink_mut(), new_sink());
                                 done(sink, opts, None)
@@ -317,11 +325,11 @@ pub fn run_parallel<P: Write, R: Write>(
                                     f.seek(SeekFrom::Start(cut.read_from())).map(|_| f)
                                 }) {
                                     Ok(mut f) => {
-                                        read_into(&mut part, &mut f, &mut buf, Some(&mut cut))
+                                        read_into(&mut part, &mut f, &mut buf, Some(&mut cut))?
                                     }
                                     Err(e) => part.read_error(&e.to_string()),
                                 }
-                                let mine = part.end_part().expect("a part is open");
+                                let mine = part.end_part()?.expect("a part is open");
                                 let sink = std::mem::replace(part.sink_mut(), new_sink());
                                 done(sink, opts, Some(mine))
                             }
@@ -333,8 +341,13 @@ pub fn run_parallel<P: Write, R: Write>(
                         break;
                     }
                 }
-                let (mut s, _) = whole.finish();
-                s.merge(part.finish().0, settings.reject_samples);
+                // A unit's error has gone through the channel; these summaries are then
+                // not used.
+                let mut s = whole.finish().map_or_else(|_| Summary::default(), |r| r.0);
+                s.merge(
+                    part.finish().map_or_else(|_| Summary::default(), |r| r.0),
+                    settings.reject_samples,
+                );
                 s
             }));
         }

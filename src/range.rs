@@ -95,6 +95,19 @@ impl RangeCutter {
     }
 }
 
+/// Size of the byte ranges a big plain file is cut into, for the CLI's threads and the
+/// page's workers alike: big enough that a range's fixed costs (a seek or a slice, a
+/// message) do not count, small enough that the workers share a file evenly.
+pub const RANGE_BYTES: u64 = 32 << 20;
+
+/// The byte ranges `[(start, end), ...]` a plain file of `size` bytes is cut into for
+/// `workers` workers, ranges of about `range_bytes` ([`RANGE_BYTES`] by default); `None`
+/// when it is read whole: one worker, or a file smaller than two ranges.
+pub fn plan(size: u64, workers: usize, range_bytes: u64) -> Option<Vec<(u64, u64)>> {
+    let range_bytes = range_bytes.max(1);
+    (workers > 1 && size >= 2 * range_bytes).then(|| split(size, size / range_bytes, range_bytes))
+}
+
 /// Cut points for analysing a file of `size` bytes in about `parts` ranges of at least
 /// `min_part` bytes: `[(start, end), ...]` covering `0..size`.
 pub fn split(size: u64, parts: u64, min_part: u64) -> Vec<(u64, u64)> {
@@ -169,5 +182,15 @@ mod tests {
         );
         assert_eq!(split(100, 4, 60), vec![(0, 100)]);
         assert_eq!(split(0, 4, 60), vec![(0, 0)]);
+    }
+
+    #[test]
+    fn plan_cuts_only_files_of_two_ranges_for_several_workers() {
+        assert_eq!(plan(100, 1, 10), None);
+        assert_eq!(plan(19, 2, 10), None);
+        assert_eq!(plan(20, 2, 10), Some(vec![(0, 10), (10, 20)]));
+        let cuts = plan(10 * RANGE_BYTES + 5, 8, RANGE_BYTES).unwrap();
+        assert_eq!(cuts.len(), 10);
+        assert_eq!(cuts.last().unwrap().1, 10 * RANGE_BYTES + 5);
     }
 }

@@ -6,10 +6,6 @@ use crate::ip::{Cidr, IpKey};
 use crate::time::{parse_iso_date, Day};
 use serde::{Deserialize, Serialize};
 
-/// The ratio limit (`max_inflate_ratio`) applies only past this many inflated bytes: a
-/// small file that inflates a lot costs nothing.
-pub const INFLATE_RATIO_FLOOR: u64 = 1 << 30;
-
 /// What counts as a download, who is excluded, and how lines are read.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -39,7 +35,8 @@ pub struct Settings {
     /// Stop inflating a gzip file after this many bytes (a guard against gzip bombs).
     pub max_inflated_bytes: u64,
     /// Stop inflating a gzip file once it has inflated to more than this many times its
-    /// stored size, and past [`INFLATE_RATIO_FLOOR`] bytes (0: no ratio limit). Logs
+    /// stored size, and past
+    /// [`INFLATE_RATIO_FLOOR`](crate::decode::INFLATE_RATIO_FLOOR) bytes (0: no ratio limit). Logs
     /// inflate 5 to 30 times; deflate's maximum is about 1,032.
     pub max_inflate_ratio: u64,
     /// How many sample lines to keep per rejection reason.

@@ -8,6 +8,7 @@ use s3logdrop::gen::{GenConfig, Generator};
 use s3logdrop::outputs::{self, Anonymize, FileSink};
 use s3logdrop::pool::{run_parallel, run_serial, Input, PoolOptions};
 use s3logdrop::settings::Settings;
+use s3logdrop::summary::FileNoteKind;
 use s3logdrop::{Session, Summary};
 use std::path::{Path, PathBuf};
 
@@ -28,8 +29,9 @@ fn generated(config: GenConfig, bytes: usize) -> Vec<u8> {
 /// A delivery with what the pool must get right: big plain files with nasty lines (cut
 /// into many ranges), CRLF, a line longer than the cap spanning many ranges, no final
 /// newline, a big file that starts binary (never cut), gzip, the corpus, bad files.
-fn inputs() -> Vec<Input> {
-    let d = tmp("in");
+/// The test inputs, written into their own folder `name` (tests run at the same time).
+fn inputs(name: &str) -> Vec<Input> {
+    let d = tmp(name);
     let mut files: Vec<(String, Vec<u8>)> = Vec::new();
     let nasty = GenConfig {
         seed: 7,
@@ -106,8 +108,8 @@ fn inputs() -> Vec<Input> {
 fn serial(inputs: &[Input], settings: &Settings) -> (Summary, Vec<u8>, Vec<u8>) {
     let sink = FileSink::new(Vec::new(), Vec::new(), Anonymize::None).unwrap();
     let mut session = Session::with_sink(settings, sink).unwrap();
-    run_serial(&mut session, inputs, 4096);
-    let (summary, sink) = session.finish();
+    run_serial(&mut session, inputs, 4096).unwrap();
+    let (summary, sink) = session.finish().unwrap();
     let (rows, rejected) = sink.into_inner().unwrap();
     (summary, rows, rejected)
 }
@@ -132,7 +134,7 @@ fn parallel(
 
 #[test]
 fn threads_ranges_and_spilling_change_nothing() {
-    let inputs = inputs();
+    let inputs = inputs("in");
     let spill = tmp("spill");
     let settings = Settings::default();
     let (want, want_rows, want_rejected) = serial(&inputs, &settings);
@@ -140,7 +142,10 @@ fn threads_ranges_and_spilling_change_nothing() {
     eprintln!("{} rejected, {} downloads", want.rejected, want.downloads);
     assert!(want.rejected > 100, "{}", want.rejected);
     assert!(want.downloads > 300, "{}", want.downloads);
-    assert!(want.file_notes.iter().any(|n| n.kind == "binary"));
+    assert!(want
+        .file_notes
+        .iter()
+        .any(|n| n.kind == FileNoteKind::Binary));
     let too_long = want.rejects.keys().any(|r| r.name() == "line_too_long");
     assert!(too_long);
     for (jobs, range_bytes, spill_bytes) in [
@@ -220,5 +225,60 @@ fn a_missing_file_is_noted_the_same_way() {
         .0
         .file_notes
         .iter()
-        .any(|n| n.file == "2.log" && n.kind == "read_error"));
+        .any(|n| n.file == "2.log" && n.kind == FileNoteKind::ReadError));
+}
+
+/// A writer that takes `room` bytes and then fails as a full disk does.
+struct FullDisk {
+    room: usize,
+}
+
+impl std::io::Write for FullDisk {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        if self.room == 0 {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::StorageFull,
+                "no space left on device",
+            ));
+        }
+        let n = b.len().min(self.room);
+        self.room -= n;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_full_disk_stops_the_analysis_with_its_error() {
+    let inputs = inputs("in-full");
+    let settings = Settings::default();
+    let (want, _, _) = serial(&inputs, &settings);
+    // One session: the first failed write stops it; nothing more is read.
+    let sink = FileSink::new(
+        FullDisk { room: 10_000 },
+        FullDisk { room: usize::MAX },
+        Anonymize::None,
+    )
+    .unwrap();
+    let mut session = Session::with_sink(&settings, sink).unwrap();
+    let err = run_serial(&mut session, &inputs, 4096).unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::StorageFull);
+    assert!(session.summary().lines < want.lines / 2, "reading went on");
+    assert!(session.push(b"more").is_err(), "the session stays stopped");
+    assert!(session.finish().is_err());
+    // Threads: the error comes back instead of a summary.
+    let mut opts = PoolOptions::new(3, &tmp("full"));
+    opts.range_bytes = 997;
+    let err = run_parallel(
+        &inputs,
+        &settings,
+        &Anonymize::None,
+        &opts,
+        &mut FullDisk { room: 10_000 },
+        &mut Vec::new(),
+    )
+    .unwrap_err();
+    assert!(err.contains("no space left"), "{err}");
 }

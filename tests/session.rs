@@ -9,7 +9,7 @@ use s3logdrop::parse::Reject;
 use s3logdrop::report::{weeks, Report};
 use s3logdrop::session::Session;
 use s3logdrop::settings::Settings;
-use s3logdrop::summary::Summary;
+use s3logdrop::summary::{FileNoteKind, PartOfFile, Parts, Summary};
 use std::io::Write;
 
 fn own(name: &str) -> Vec<u8> {
@@ -141,7 +141,7 @@ fn bad_input_is_explained_and_loses_nothing_else() {
     let notes: Vec<(&str, &str)> = s
         .file_notes
         .iter()
-        .map(|n| (n.file.as_str(), n.kind.as_str()))
+        .map(|n| (n.file.as_str(), n.kind.name()))
         .collect();
     assert_eq!(
         notes,
@@ -180,7 +180,7 @@ fn gzip_bomb_stops_at_the_limit() {
     settings.max_inflated_bytes = 8 << 20;
     let (s, _) = run_files(&settings, &[("bomb.gz".into(), bomb)], 1 << 16);
     assert_eq!(s.file_notes.len(), 1);
-    assert_eq!(s.file_notes[0].kind, "gzip_limit");
+    assert_eq!(s.file_notes[0].kind, FileNoteKind::GzipLimit);
     assert_eq!(s.blank, 8 << 20);
 }
 
@@ -198,7 +198,7 @@ fn gzip_bomb_stops_at_the_ratio_limit_when_the_size_is_known() {
     let bomb = member.repeat(20);
     let inflated = (written * 20) as u64;
     let settings = Settings::default();
-    assert!(inflated > s3logdrop::settings::INFLATE_RATIO_FLOOR);
+    assert!(inflated > s3logdrop::decode::INFLATE_RATIO_FLOOR);
     assert!(inflated > bomb.len() as u64 * settings.max_inflate_ratio);
 
     let run = |size: Option<u64>| {
@@ -208,17 +208,17 @@ fn gzip_bomb_stops_at_the_ratio_limit_when_the_size_is_known() {
             s.file_size(size);
         }
         for piece in bomb.chunks(1 << 16) {
-            s.push(piece);
+            s.push(piece).unwrap();
         }
-        s.finish().0
+        s.finish().unwrap().0
     };
     let stopped = run(Some(bomb.len() as u64));
     assert_eq!(stopped.file_notes.len(), 1, "{:?}", stopped.file_notes);
-    assert_eq!(stopped.file_notes[0].kind, "gzip_limit");
+    assert_eq!(stopped.file_notes[0].kind, FileNoteKind::GzipLimit);
     assert!(stopped.file_notes[0].message.contains("250 times its size"));
     // Exactly the first `limit` bytes were read: whole lines, then the cut one.
     let limit = (bomb.len() as u64 * settings.max_inflate_ratio)
-        .max(s3logdrop::settings::INFLATE_RATIO_FLOOR);
+        .max(s3logdrop::decode::INFLATE_RATIO_FLOOR);
     let lines = limit / line.len() as u64;
     assert!(
         stopped.lines == lines || stopped.lines == lines + 1,
@@ -343,40 +343,55 @@ fn regression_a_range_is_not_sniffed_on_its_own() {
     // refused as binary. What a file is, is decided by its first bytes only.
     let data = read(&root().join("fixtures/fuzz/range_sniffed_as_binary.bin"));
     let body = &data[1..];
-    assert!(s3logdrop::session::can_split(body));
+    assert!(s3logdrop::decode::can_split(body));
     let want = whole("f", body);
     for at in 1..body.len() as u64 {
         assert_eq!(in_ranges("f", body, &[at], 3), want, "cut at {at}");
     }
 }
 
-/// One file analysed in byte ranges (as the page's workers do with a big plain file):
-/// each range in its own session, put together with `Summary::from_parts`.
+/// One file analysed in byte ranges as the CLI's threads and the page's workers read it:
+/// the ranges through one session, each part's own numbers taken out with
+/// `Session::end_part` and put together by `Parts`.
 fn in_ranges(name: &str, data: &[u8], cuts: &[u64], chunk: usize) -> Summary {
-    let parts = range_parts(name, data, cuts, chunk);
-    Summary::from_parts(name, parts, Settings::default().reject_samples)
+    let bounds = bounds(data, cuts);
+    let max = Settings::default().reject_samples;
+    let mut session = s3logdrop::Session::new(&Settings::default()).unwrap();
+    let mut file = Parts::new(name, bounds.len() - 1, max);
+    for (i, w) in bounds.windows(2).enumerate() {
+        assert!(file.add(i, read_range(&mut session, name, data, w, chunk)));
+    }
+    let mut got = file.finish().unwrap();
+    got.merge(session.finish().unwrap().0, max);
+    got
 }
 
-/// The summaries of the byte ranges of one file, in file order.
-fn range_parts(name: &str, data: &[u8], cuts: &[u64], chunk: usize) -> Vec<Summary> {
-    let settings = Settings::default();
+/// 0, the cuts, the end.
+fn bounds(data: &[u8], cuts: &[u64]) -> Vec<u64> {
     let mut bounds = vec![0u64];
     bounds.extend_from_slice(cuts);
     bounds.push(data.len() as u64);
-    let mut parts = Vec::new();
-    for w in bounds.windows(2) {
-        let mut cutter = s3logdrop::range::RangeCutter::new(w[0], w[1]);
-        let mut s = s3logdrop::Session::new(&settings).unwrap();
-        s.begin_part(name);
-        for piece in data[cutter.read_from() as usize..].chunks(chunk) {
-            if cutter.done() {
-                break;
-            }
-            s.push(cutter.feed(piece));
+    bounds
+}
+
+/// Reads the byte range `[range[0], range[1])` of `data` into a session as a part of the
+/// file, and takes out what the part says about the file as a whole.
+fn read_range(
+    s: &mut s3logdrop::Session,
+    name: &str,
+    data: &[u8],
+    range: &[u64],
+    chunk: usize,
+) -> PartOfFile {
+    let mut cutter = s3logdrop::range::RangeCutter::new(range[0], range[1]);
+    s.begin_part(name);
+    for piece in data[cutter.read_from() as usize..].chunks(chunk) {
+        if cutter.done() {
+            break;
         }
-        parts.push(s.finish().0);
+        s.push(cutter.feed(piece)).unwrap();
     }
-    parts
+    s.end_part().unwrap().expect("a part is open")
 }
 
 /// The own edge cases and every corpus log, as one file (CRLF lines, rejects, blanks).
@@ -391,8 +406,8 @@ fn edge_and_corpus() -> Vec<u8> {
 fn whole(name: &str, data: &[u8]) -> Summary {
     let mut s = s3logdrop::Session::new(&Settings::default()).unwrap();
     s.begin_file(name);
-    s.push(data);
-    s.finish().0
+    s.push(data).unwrap();
+    s.finish().unwrap().0
 }
 
 #[test]
@@ -429,7 +444,7 @@ fn a_file_in_byte_ranges_equals_the_file_in_one_piece() {
 
 #[test]
 fn only_plain_text_is_cut_into_byte_ranges() {
-    use s3logdrop::session::{can_split, SNIFF_BYTES};
+    use s3logdrop::decode::{can_split, SNIFF_BYTES};
     assert!(can_split(&own("edge_cases.log")));
     assert!(can_split(&own("not_a_log.csv")));
     assert!(!can_split(&own("edge_cases.multi.gz")));
@@ -442,7 +457,7 @@ fn only_plain_text_is_cut_into_byte_ranges() {
     assert!(!can_split(&data[..SNIFF_BYTES]));
     let w = whole("x.bin", &data);
     assert_eq!((w.lines, w.parsed), (0, 0));
-    assert!(w.file_notes.iter().any(|n| n.kind == "binary"));
+    assert!(w.file_notes.iter().any(|n| n.kind == FileNoteKind::Binary));
     let cut = data.len() as u64 / 2;
     let ranges = in_ranges("x.bin", &data, &[cut], 4096);
     assert!(ranges.parsed > 0, "the second range alone reads as a log");
@@ -450,26 +465,27 @@ fn only_plain_text_is_cut_into_byte_ranges() {
 
 #[test]
 fn parts_arriving_in_any_order_as_bytes_equal_the_file_in_one_piece() {
-    // As on the page: each worker merges the ranges it analysed (split off what belongs
-    // to the file as a whole) and posts that part of each range at once, as bytes; the
-    // page gathers the parts in any order and merges one summary per worker.
-    use s3logdrop::summary::{PartOfFile, Parts};
+    // As on the page: each worker reads the ranges it is given through one session and
+    // posts what each range says about the file as a whole at once, as bytes; the page
+    // gathers the parts in any order and merges one summary per worker.
     let data = edge_and_corpus().repeat(3);
     let want = whole("big.log", &data);
     let n = data.len() as u64;
     let cuts: Vec<u64> = (1..6).map(|k| n * k / 6 + k).collect();
-    let parts = range_parts("big.log", &data, &cuts, 1000);
+    let bounds = bounds(&data, &cuts);
     let max = Settings::default().reject_samples;
     for (order, workers) in [
         (vec![0, 1, 2, 3, 4, 5], 1),
         (vec![5, 4, 3, 2, 1, 0], 2),
         (vec![3, 0, 5, 1, 4, 2], 3),
     ] {
-        let mut worker_sums = vec![Summary::default(); workers];
+        let mut sessions: Vec<_> = (0..workers)
+            .map(|_| s3logdrop::Session::new(&Settings::default()).unwrap())
+            .collect();
         let mut page = Parts::new("big.log", 6, max);
         for (k, &i) in order.iter().enumerate() {
-            let (rest, mine) = parts[i].clone().split_part("big.log");
-            worker_sums[k % workers].merge(rest, max);
+            let range = &bounds[i..i + 2];
+            let mine = read_range(&mut sessions[k % workers], "big.log", &data, range, 1000);
             let bytes = mine.to_bytes();
             assert_eq!(PartOfFile::from_bytes(&bytes).unwrap(), mine);
             assert!(PartOfFile::from_bytes(&bytes[..bytes.len() - 1]).is_err());
@@ -480,14 +496,16 @@ fn parts_arriving_in_any_order_as_bytes_equal_the_file_in_one_piece() {
         assert!(!page.add(6, PartOfFile::default()), "out of range");
         assert!(page.complete());
         let mut total = Summary::default();
-        for w in worker_sums {
-            total.merge(Summary::from_bytes(&w.to_bytes()).unwrap(), max);
+        for s in sessions {
+            let worker = s.finish().unwrap().0;
+            total.merge(Summary::from_bytes(&worker.to_bytes()).unwrap(), max);
         }
         total.merge(page.finish().unwrap(), max);
         assert_eq!(total, want, "order {order:?}, {workers} workers");
     }
     let mut short = Parts::new("big.log", 6, max);
-    short.add(0, parts[0].clone().split_part("big.log").1);
+    let mut s = s3logdrop::Session::new(&Settings::default()).unwrap();
+    short.add(0, read_range(&mut s, "big.log", &data, &bounds[0..2], 1000));
     assert!(short.finish().is_none(), "a missing part");
 }
 

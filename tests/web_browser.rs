@@ -4,6 +4,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use s3logdrop::outputs;
+use s3logdrop::summary::PartOfFile;
 use s3logdrop::web::app::{check_settings, default_settings, Analysis};
 use s3logdrop::{Report, Session, Settings, Summary};
 use wasm_bindgen::JsCast;
@@ -18,18 +19,18 @@ fn summary(files: &[(&str, &[u8])]) -> Summary {
     let mut s = Session::new(&Settings::default()).unwrap();
     for (name, bytes) in files {
         s.begin_file(name);
-        s.push(bytes);
-        s.end_file();
+        s.push(bytes).unwrap();
+        s.end_file().unwrap();
     }
-    s.finish().0
+    s.finish().unwrap().0
 }
 
-/// The summary of one byte range of a file, as a worker makes it.
-fn part(name: &str, bytes: &[u8]) -> Summary {
-    let mut s = Session::new(&Settings::default()).unwrap();
-    s.begin_part(name);
-    s.push(bytes);
-    s.finish().0
+/// Reads one byte range of a file into a worker's session, as a worker does; what the
+/// range says about its file as a whole.
+fn part(worker: &mut Session, name: &str, bytes: &[u8]) -> PartOfFile {
+    worker.begin_part(name);
+    worker.push(bytes).unwrap();
+    worker.end_part().unwrap().unwrap()
 }
 
 #[wasm_bindgen_test]
@@ -47,19 +48,21 @@ fn merged_parts_give_the_whole_and_the_same_outputs() {
         .rposition(|&c| c == b'\n')
         .unwrap()
         + 1;
-    let max = Settings::default().reject_samples;
     for (i, range) in [&EDGE[cut..], &EDGE[..cut]].into_iter().enumerate().rev() {
-        let (rest, mine) = part("d.log", range).split_part("d.log");
+        let mut worker = Session::new(&Settings::default()).unwrap();
+        let mine = part(&mut worker, "d.log", range);
         a.add_part("d.log", 1 - i, 2, &mine.to_bytes()).unwrap();
-        let mut worker = Summary::default();
-        worker.merge(rest, max);
-        a.add(&worker.to_bytes()).unwrap();
+        a.add(&worker.finish().unwrap().0.to_bytes()).unwrap();
     }
     assert!(a.add_part("d.log", 0, 2, &[1, 2, 3]).is_err());
     a.commit().unwrap();
     // A run that is cancelled leaves the analysis as it was.
     a.add(&summary(&[("c.log", CORPUS)]).to_bytes()).unwrap();
-    let (_, mine) = part("e.log", EDGE).split_part("e.log");
+    let mine = part(
+        &mut Session::new(&Settings::default()).unwrap(),
+        "e.log",
+        EDGE,
+    );
     a.add_part("e.log", 0, 2, &mine.to_bytes()).unwrap();
     assert!(a.commit().is_err(), "a part is missing");
     a.discard();

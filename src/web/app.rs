@@ -26,14 +26,33 @@ pub fn default_settings() -> String {
 /// How many first bytes of a file [`can_split`] wants.
 #[wasm_bindgen]
 pub fn split_sniff_bytes() -> usize {
-    crate::session::SNIFF_BYTES
+    crate::decode::SNIFF_BYTES
 }
 
 /// True when a big file that starts with `head` may be cut into byte ranges for several
 /// workers (plain text; not gzip, zip or binary: those are read whole by one worker).
 #[wasm_bindgen]
 pub fn can_split(head: &[u8]) -> bool {
-    crate::session::can_split(head)
+    crate::decode::can_split(head)
+}
+
+/// The byte ranges a plain file of `size` bytes is cut into for `workers` workers, as
+/// `[start, end, start, end, ...]`, with the CLI's formula (`range::plan`); empty when
+/// the file is read whole.
+#[wasm_bindgen]
+pub fn split_ranges(size: f64, workers: usize) -> Vec<f64> {
+    crate::range::plan(size as u64, workers, crate::range::RANGE_BYTES)
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|(start, end)| [start as f64, end as f64])
+        .collect()
+}
+
+/// Files up to this size are read whole by a worker as soon as they arrive (so more of
+/// them may be in flight at once).
+#[wasm_bindgen]
+pub fn small_file_bytes() -> f64 {
+    crate::web::worker::protocol::SMALL_FILE_BYTES as f64
 }
 
 /// Checks settings (JSON) as the engine will use them: unknown fields, bad CIDRs, bad
@@ -137,17 +156,6 @@ impl Analysis {
     pub fn discard(&mut self) {
         self.pending = Summary::default();
         self.parts.clear();
-    }
-
-    /// Notes a problem with a whole file that the page found itself.
-    pub fn note(&mut self, file: &str, kind: &str, message: &str) {
-        self.summary.file_notes.push(crate::summary::FileNote {
-            file: file.into(),
-            kind: kind.into(),
-            message: message.into(),
-        });
-        self.summary.normalize();
-        self.report = None;
     }
 
     fn report_ref(&mut self) -> &Report {

@@ -6,9 +6,10 @@
 //!   post progress and a partial summary; stream the row exports into the origin-private
 //!   file system).
 //!
-//! Messages are plain objects with a `type`; summaries cross as the bytes of
-//! `Summary::to_bytes` (postcard) in a transferred `Uint8Array`: exact for 128-bit IP
-//! keys, several times smaller than JSON, and no million small objects.
+//! Messages are typed (`worker::protocol`): objects with a `type`, decoded with
+//! serde-wasm-bindgen; summaries cross as the bytes of `Summary::to_bytes` (postcard) in
+//! a transferred `Uint8Array`: exact for 128-bit IP keys, several times smaller than
+//! JSON, and no million small objects.
 //!
 //! [`Session`]: crate::session::Session
 
@@ -18,38 +19,18 @@ pub mod worker;
 
 use wasm_bindgen::JsValue;
 
-/// A field of a message object, as a string ("" when absent).
-pub(crate) fn get_str(v: &JsValue, key: &str) -> String {
-    js_sys::Reflect::get(v, &JsValue::from_str(key))
-        .ok()
-        .and_then(|x| x.as_string())
-        .unwrap_or_default()
-}
-
-/// A numeric field of a message object (0 when absent).
-pub(crate) fn get_f64(v: &JsValue, key: &str) -> f64 {
-    js_sys::Reflect::get(v, &JsValue::from_str(key))
-        .ok()
-        .and_then(|x| x.as_f64())
-        .unwrap_or(0.0)
-}
-
-/// Builds a message object from pairs.
-pub(crate) fn message(pairs: &[(&str, JsValue)]) -> JsValue {
-    let o = js_sys::Object::new();
-    for (k, v) in pairs {
-        let _ = js_sys::Reflect::set(&o, &JsValue::from_str(k), v);
-    }
-    o.into()
-}
-
 /// A JavaScript error's message, or its text.
 pub(crate) fn js_error_text(e: &JsValue) -> String {
     if let Some(s) = e.as_string() {
         return s;
     }
-    let m = get_str(e, "message");
-    let n = get_str(e, "name");
+    let field = |key: &str| {
+        js_sys::Reflect::get(e, &JsValue::from_str(key))
+            .ok()
+            .and_then(|x| x.as_string())
+            .unwrap_or_default()
+    };
+    let (m, n) = (field("message"), field("name"));
     match (n.is_empty(), m.is_empty()) {
         (false, false) => format!("{n}: {m}"),
         (true, false) => m,

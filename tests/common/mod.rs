@@ -35,7 +35,7 @@ pub struct Recorder {
 }
 
 impl Sink for Recorder {
-    fn parsed(&mut self, rec: &Record<'_>, file: &str, line_no: u64) {
+    fn parsed(&mut self, rec: &Record<'_>, file: &str, line_no: u64) -> std::io::Result<()> {
         let fields = (0..FIELD_NAMES.len())
             .map(|i| {
                 rec.field(i)
@@ -55,16 +55,26 @@ impl Sink for Recorder {
                 turn_around_time: rec.turn_around_time,
             }),
         ));
+        Ok(())
     }
-    fn blank(&mut self, file: &str, line_no: u64) {
+    fn blank(&mut self, file: &str, line_no: u64) -> std::io::Result<()> {
         self.lines.push((file.to_string(), line_no, Outcome::Blank));
+        Ok(())
     }
-    fn candidate(&mut self, _rec: &Record<'_>, file: &str, line_no: u64) {
+    fn candidate(&mut self, _rec: &Record<'_>, file: &str, line_no: u64) -> std::io::Result<()> {
         self.candidates.push((file.to_string(), line_no));
+        Ok(())
     }
-    fn rejected(&mut self, reason: Reject, file: &str, line_no: u64, _text: &[u8]) {
+    fn rejected(
+        &mut self,
+        reason: Reject,
+        file: &str,
+        line_no: u64,
+        _text: &[u8],
+    ) -> std::io::Result<()> {
         self.lines
             .push((file.to_string(), line_no, Outcome::Rejected(reason)));
+        Ok(())
     }
 }
 
@@ -98,14 +108,14 @@ pub fn run_files(
     for (name, bytes) in files {
         s.begin_file(name);
         for c in bytes.chunks(chunk.max(1)) {
-            s.push(c);
+            s.push(c).unwrap();
         }
         if bytes.is_empty() {
-            s.push(&[]);
+            s.push(&[]).unwrap();
         }
-        s.end_file();
+        s.end_file().unwrap();
     }
-    s.finish()
+    s.finish().unwrap()
 }
 
 /// Runs one file fed as `bytes[..split]` then `bytes[split..]`.
@@ -117,10 +127,10 @@ pub fn run_split(
 ) -> (Summary, Recorder) {
     let mut s = Session::with_sink(settings, Recorder::default()).unwrap();
     s.begin_file(name);
-    s.push(&bytes[..split]);
-    s.push(&bytes[split..]);
-    s.end_file();
-    s.finish()
+    s.push(&bytes[..split]).unwrap();
+    s.push(&bytes[split..]).unwrap();
+    s.end_file().unwrap();
+    s.finish().unwrap()
 }
 
 pub fn read(p: &Path) -> Vec<u8> {

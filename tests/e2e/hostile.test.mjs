@@ -344,3 +344,25 @@ test('a file removed or changed while the page reads it gets a message; the othe
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('a malformed message to a worker is refused with a visible error, and the page goes on', async () => {
+  const { page, context } = await openPage(env.browser, env.server.url);
+  const workers = page.workers();
+  assert.ok(workers.length >= 1, 'the pool has started');
+  // A wrong type, then a missing field: each is refused by the worker's decoder, and the
+  // page shows what it said.
+  for (const [data, said] of [
+    [{ type: 'part', job: 1, name: 'a.log', start: 'zero', end: 10, index: 0 }, /refused: .*invalid type/],
+    [{ type: 'begin', job: 1 }, /refused: .*missing field `settings`/],
+  ]) {
+    await workers[0].evaluate((d) => self.dispatchEvent(new MessageEvent('message', { data: d })), data);
+    await page.waitForSelector('body[data-state="error"]', { timeout: 10_000 });
+    assert.match(await page.textContent('[data-testid=status-text]'), said);
+    await page.evaluate(() => { document.body.dataset.state = 'idle'; });
+  }
+  // The workers still work.
+  await page.click('[data-testid=sample-button]');
+  const shown = await waitDone(page);
+  assert.ok(shown.downloads > 0, 'the samples are analysed after the refused messages');
+  await context.close();
+});

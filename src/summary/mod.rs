@@ -1,11 +1,25 @@
 //! The mergeable summary: everything the outputs need, bounded by what is distinct
 //! (IPs, objects, weeks), never by the number of lines. `merge` of the summaries of two
 //! parts of an input equals the summary of the whole.
+//!
+//! - this file: the summary, its aggregates, and how lines are added and summaries merged;
+//! - [`users`]: each user (remote IP) with a small id and their first download;
+//! - [`notes`]: problems with whole files, by kind;
+//! - [`parts`]: a big file read in byte ranges, put together;
+//! - `canonical`: summaries compared by what they say (`PartialEq`).
 
-use crate::ip::IpKey;
+mod canonical;
+pub mod notes;
+pub mod parts;
+pub mod users;
+
+pub use notes::{FileNote, FileNoteKind};
+pub use parts::{PartOfFile, Parts};
+pub use users::{FirstDownload, Users};
+
 use crate::parse::{Record, Reject};
 use crate::settings::Removal;
-use crate::time::{day_of, week_start, Day, UnixSeconds};
+use crate::time::{day_of, week_start, Day};
 use roaring::RoaringBitmap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -23,33 +37,6 @@ pub struct WeekAgg {
     pub downloads: u64,
     /// Sum of their bytes_sent.
     pub bytes_sent: u64,
-}
-
-/// A user's earliest counted download. Ties on time go to the smallest line, so the
-/// choice does not depend on the order in which lines arrive.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct FirstDownload {
-    /// UTC seconds.
-    pub time: UnixSeconds,
-    /// The whole line (lossy UTF-8), re-parsed for `parsed_output_filt.csv`.
-    pub line: String,
-    /// The week of this user's last counted download seen by this summary: logs arrive
-    /// mostly in time order, so most downloads skip the (week, user) set. A cache only.
-    #[serde(skip)]
-    last_week: Option<Day>,
-}
-
-impl PartialEq for FirstDownload {
-    fn eq(&self, o: &FirstDownload) -> bool {
-        (self.time, &self.line) == (o.time, &o.line)
-    }
-}
-impl Eq for FirstDownload {}
-
-impl FirstDownload {
-    fn earlier_than(&self, other: &FirstDownload) -> bool {
-        (self.time, &self.line) < (other.time, &other.line)
-    }
 }
 
 /// Downloads, bytes and distinct users of one object key or key prefix.
@@ -121,17 +108,6 @@ pub struct RejectAgg {
     pub count: u64,
     /// The first few, by (file, line).
     pub samples: Vec<RejectSample>,
-}
-
-/// A problem with a whole file (not a log, truncated gzip...), shown by name.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct FileNote {
-    /// File name as given.
-    pub file: String,
-    /// `empty`, `binary`, `zip`, `gzip_truncated`, `gzip_corrupt`, `gzip_limit`, `no_log_lines`, `read_error`.
-    pub kind: String,
-    /// One sentence for people.
-    pub message: String,
 }
 
 /// Everything counted so far.
@@ -353,22 +329,6 @@ impl Summary {
         self.file_notes.sort();
     }
 
-    /// Puts together the summaries of the parts of one file analysed in byte ranges
-    /// (each from [`Session::begin_part`](crate::session::Session::begin_part)), given in
-    /// file order: each split ([`Summary::split_part`]), the remainders merged, the file's
-    /// own part made by [`Parts`].
-    pub fn from_parts(file: &str, parts: Vec<Summary>, max_samples: u32) -> Summary {
-        let mut all = Parts::new(file, parts.len(), max_samples);
-        let mut total = Summary::default();
-        for (i, p) in parts.into_iter().enumerate() {
-            let (rest, mine) = p.split_part(file);
-            total.merge(rest, max_samples);
-            all.add(i, mine);
-        }
-        total.merge(all.finish().expect("every part was given"), max_samples);
-        total
-    }
-
     /// Per key prefix of `segments` path segments (a dataset folder): downloads,
     /// bytes and distinct users, put together from the objects (each download counts
     /// once for its object and so once for its prefix).
@@ -387,6 +347,23 @@ impl Summary {
             e.users |= &a.users;
         }
         out
+    }
+
+    /// The summary in the compact binary form that workers post to the page.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        postcard::to_stdvec(self).expect("a summary serialises")
+    }
+
+    /// A summary from [`Summary::to_bytes`].
+    pub fn from_bytes(bytes: &[u8]) -> Result<Summary, String> {
+        let s: Summary = postcard::from_bytes(bytes)
+            .map_err(|e| format!("a summary was not understood: {e}"))?;
+        let n = s.users.len();
+        let bad = |set: &RoaringBitmap| set.max().is_some_and(|u| u as usize >= n);
+        if s.objects.values().any(|a| bad(&a.users)) || s.active.values().any(bad) {
+            return Err("a summary names a user it does not have".into());
+        }
+        Ok(s)
     }
 
     /// True for a summary of nothing (as `Summary::default()`).
@@ -411,312 +388,11 @@ impl Summary {
     }
 
     /// [`Summary::normalize`], keeping the first `max_samples` samples of each reason.
-    fn normalize_to(&mut self, max_samples: u32) {
+    pub(crate) fn normalize_to(&mut self, max_samples: u32) {
         self.normalize();
         for a in self.rejects.values_mut() {
             a.samples.truncate(max_samples as usize);
         }
-    }
-}
-
-/// What the summary of one byte-range part says about its file as a whole, taken out by
-/// [`Summary::split_part`]: the file is counted, its rejected-line samples numbered and
-/// its notes made only once every part is in (see [`Parts`]).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PartOfFile {
-    /// Lines of the part (the samples of the parts after it are numbered from here).
-    pub lines: u64,
-    /// Lines parsed in the part.
-    pub parsed: u64,
-    /// Lines rejected in the part.
-    pub rejected: u64,
-    /// Bytes of the part.
-    pub bytes: u64,
-    /// The part's rejected-line samples, numbered from the part's first line.
-    pub samples: Vec<(Reject, RejectSample)>,
-    /// The part's notes on the file.
-    pub notes: Vec<FileNote>,
-}
-
-impl PartOfFile {
-    /// In the compact binary form that workers post to the page.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        postcard::to_stdvec(self).expect("a part serialises")
-    }
-
-    /// From [`PartOfFile::to_bytes`].
-    pub fn from_bytes(bytes: &[u8]) -> Result<PartOfFile, String> {
-        postcard::from_bytes(bytes).map_err(|e| format!("a part was not understood: {e}"))
-    }
-}
-
-impl Summary {
-    /// Takes out the rejected-line samples and the notes of `file`.
-    pub(crate) fn take_file(&mut self, file: &str) -> (Vec<(Reject, RejectSample)>, Vec<FileNote>) {
-        let mut samples = Vec::new();
-        for (reason, agg) in self.rejects.iter_mut() {
-            for s in std::mem::take(&mut agg.samples) {
-                if s.file == file {
-                    samples.push((*reason, s));
-                } else {
-                    agg.samples.push(s);
-                }
-            }
-        }
-        let (notes, others) = std::mem::take(&mut self.file_notes)
-            .into_iter()
-            .partition(|n| n.file == file);
-        self.file_notes = others;
-        (samples, notes)
-    }
-
-    /// Splits the summary of one byte-range part of `file` (a session of
-    /// [`Session::begin_part`](crate::session::Session::begin_part)) into what merges
-    /// with any summary (the counts, weeks, users, objects: a worker merges the parts it
-    /// analysed into one) and what belongs to the file as a whole (for [`Parts`]).
-    pub fn split_part(mut self, file: &str) -> (Summary, PartOfFile) {
-        let (samples, notes) = self.take_file(file);
-        // The file is counted once, by `Parts::finish`.
-        self.files = self.files.saturating_sub(1);
-        let part = PartOfFile {
-            lines: self.lines,
-            parsed: self.parsed,
-            rejected: self.rejected,
-            bytes: self.bytes,
-            samples,
-            notes,
-        };
-        (self, part)
-    }
-}
-
-/// The byte-range parts of one file, gathered as they arrive in any order: when the last
-/// is in, [`Parts::finish`] makes the file's own summary (the file counted once, its
-/// rejected-line samples numbered from the file's first line, its notes made as a
-/// whole-file session would). Added to the merge of the parts' [`Summary::split_part`]
-/// remainders, it equals the summary of the file read in one piece.
-#[derive(Debug)]
-pub struct Parts {
-    file: String,
-    max_samples: u32,
-    got: Vec<Option<PartOfFile>>,
-    missing: usize,
-}
-
-impl Parts {
-    /// Waits for `count` parts of `file`.
-    pub fn new(file: &str, count: usize, max_samples: u32) -> Parts {
-        Parts {
-            file: file.into(),
-            max_samples,
-            got: vec![None; count],
-            missing: count,
-        }
-    }
-
-    /// Adds part `index` (from 0, in file order). A part given twice or out of range is
-    /// ignored and returns false.
-    pub fn add(&mut self, index: usize, part: PartOfFile) -> bool {
-        match self.got.get_mut(index) {
-            Some(slot @ None) => {
-                *slot = Some(part);
-                self.missing -= 1;
-                true
-            }
-            _ => false,
-        }
-    }
-
-    /// True when every part is in.
-    pub fn complete(&self) -> bool {
-        self.missing == 0
-    }
-
-    /// The file's own summary; `None` while a part is missing.
-    pub fn finish(self) -> Option<Summary> {
-        let mut total = Summary {
-            files: 1,
-            ..Summary::default()
-        };
-        let (mut offset, mut bytes, mut parsed, mut rejected) = (0u64, 0u64, 0u64, 0u64);
-        let mut first: Option<(u64, Reject)> = None;
-        for got in self.got {
-            let part = got?;
-            for (reason, mut s) in part.samples {
-                s.line += offset;
-                if first.is_none_or(|(line, _)| s.line < line) {
-                    first = Some((s.line, reason));
-                }
-                total.rejects.entry(reason).or_default().samples.push(s);
-            }
-            total.file_notes.extend(part.notes);
-            offset += part.lines;
-            bytes += part.bytes;
-            parsed += part.parsed;
-            rejected += part.rejected;
-        }
-        let file = self.file;
-        total.file_notes.sort();
-        total.file_notes.dedup();
-        if bytes == 0 {
-            total.file_notes.push(FileNote {
-                file: file.clone(),
-                kind: "empty".into(),
-                message: crate::session::EMPTY_NOTE.into(),
-            });
-        } else if parsed == 0 && rejected > 0 {
-            total.file_notes.push(FileNote {
-                file,
-                kind: "no_log_lines".into(),
-                message: crate::session::no_log_lines_note(rejected, first.map(|f| f.1)),
-            });
-        }
-        total.normalize_to(self.max_samples);
-        Some(total)
-    }
-}
-
-/// The users of a summary: each remote IP with a counted download gets a small id, in the
-/// order first seen, so the per-object and per-week sets hold 4-byte ids instead of
-/// 16-byte addresses. Ids are local to one summary: [`Summary::merge`] translates them.
-/// Serialised as the list of (address, first download) in id order.
-#[derive(Clone, Debug, Default)]
-pub struct Users {
-    index: HashMap<IpKey, u32>,
-    list: Vec<(IpKey, FirstDownload)>,
-}
-
-impl Users {
-    fn push(&mut self, ip: IpKey, first: FirstDownload) -> u32 {
-        let id = u32::try_from(self.list.len()).expect("fewer than 2^32 users");
-        self.index.insert(ip, id);
-        self.list.push((ip, first));
-        id
-    }
-
-    /// Number of distinct users.
-    pub fn len(&self) -> usize {
-        self.list.len()
-    }
-
-    /// True when no download was counted with a remote IP.
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
-
-    /// Each user's address and first download, in id order.
-    pub fn iter(&self) -> impl Iterator<Item = (IpKey, &FirstDownload)> {
-        self.list.iter().map(|(ip, f)| (*ip, f))
-    }
-
-    /// The address of a user id.
-    pub fn ip(&self, id: u32) -> IpKey {
-        self.list[id as usize].0
-    }
-}
-
-impl Serialize for Users {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.list.serialize(s)
-    }
-}
-
-impl<'de> Deserialize<'de> for Users {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Users, D::Error> {
-        let list = Vec::<(IpKey, FirstDownload)>::deserialize(d)?;
-        let mut index = HashMap::with_capacity_and_hasher(list.len(), Default::default());
-        for (id, (ip, _)) in list.iter().enumerate() {
-            if index.insert(*ip, id as u32).is_some() {
-                return Err(serde::de::Error::custom("a user appears twice"));
-            }
-        }
-        Ok(Users { index, list })
-    }
-}
-
-/// What a summary says, independent of the ids it gave users: for comparing summaries
-/// of the same input split or ordered differently.
-#[derive(Debug, PartialEq)]
-struct Canonical<'a> {
-    counts: [u64; 10],
-    removed: Removed,
-    weeks: &'a BTreeMap<Day, WeekAgg>,
-    users: BTreeMap<IpKey, (UnixSeconds, &'a str)>,
-    active: std::collections::BTreeSet<(Day, IpKey)>,
-    objects: CanonicalAggs<'a>,
-    rejects: &'a BTreeMap<Reject, RejectAgg>,
-    file_notes: &'a Vec<FileNote>,
-}
-
-type CanonicalAggs<'a> = BTreeMap<&'a str, (u64, u64, Vec<IpKey>)>;
-
-fn canonical_aggs<'a>(users: &Users, m: &'a HashMap<String, ObjAgg>) -> CanonicalAggs<'a> {
-    m.iter()
-        .map(|(k, a)| {
-            let mut ips: Vec<IpKey> = a.users.iter().map(|u| users.ip(u)).collect();
-            ips.sort();
-            (k.as_str(), (a.downloads, a.bytes_sent, ips))
-        })
-        .collect()
-}
-
-impl Summary {
-    fn canonical(&self) -> Canonical<'_> {
-        Canonical {
-            counts: [
-                self.files,
-                self.bytes,
-                self.lines,
-                self.parsed,
-                self.rejected,
-                self.blank,
-                self.ambiguous_user_agent,
-                self.candidates,
-                self.downloads,
-                self.bytes_sent,
-            ],
-            removed: self.removed,
-            weeks: &self.weeks,
-            users: self
-                .users
-                .iter()
-                .map(|(ip, f)| (ip, (f.time, f.line.as_str())))
-                .collect(),
-            active: self
-                .active
-                .iter()
-                .flat_map(|(&w, set)| set.iter().map(move |u| (w, self.users.ip(u))))
-                .collect(),
-            objects: canonical_aggs(&self.users, &self.objects),
-            rejects: &self.rejects,
-            file_notes: &self.file_notes,
-        }
-    }
-
-    /// The summary in the compact binary form that workers post to the page.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        postcard::to_stdvec(self).expect("a summary serialises")
-    }
-
-    /// A summary from [`Summary::to_bytes`].
-    pub fn from_bytes(bytes: &[u8]) -> Result<Summary, String> {
-        let s: Summary = postcard::from_bytes(bytes)
-            .map_err(|e| format!("a summary was not understood: {e}"))?;
-        let n = s.users.len();
-        let bad = |set: &RoaringBitmap| set.max().is_some_and(|u| u as usize >= n);
-        if s.objects.values().any(|a| bad(&a.users)) || s.active.values().any(bad) {
-            return Err("a summary names a user it does not have".into());
-        }
-        Ok(s)
-    }
-}
-
-/// Equal when they say the same: same counts, weeks, users and their first downloads,
-/// active weeks, objects with the same users (and so the same prefixes), rejects and
-/// notes — whatever ids each gave its users.
-impl PartialEq for Summary {
-    fn eq(&self, other: &Summary) -> bool {
-        self.canonical() == other.canonical()
     }
 }
 

@@ -1,0 +1,186 @@
+//! The command line: subcommands and flags. Every definition's default is
+//! `Settings::default()`'s, so the CLI and the page cannot disagree.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use s3logdrop::bots::BotRule;
+use s3logdrop::gen::GenConfig;
+use s3logdrop::settings::Settings;
+use std::path::PathBuf;
+
+fn defaults() -> Settings {
+    Settings::default()
+}
+
+#[derive(Parser)]
+#[command(
+    name = "s3logdrop",
+    version,
+    about = "Download statistics from S3 server access logs, computed locally."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+pub enum Cmd {
+    /// Analyse logs: print a JSON summary and write the output files into --out.
+    Analyze {
+        /// Log files or folders (read recursively); plain or gzip.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Folder for the output files (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        settings: SettingsArgs,
+        /// How remote IPs appear in parsed_output*.csv.
+        #[arg(long, value_enum, default_value = "none")]
+        anonymize: AnonArg,
+        /// Threads (default: the machine's cores, at most 8). Results do not depend on it.
+        #[arg(long, short = 'j')]
+        jobs: Option<usize>,
+        /// Bytes per read (results do not depend on it).
+        #[arg(long, default_value_t = 256 * 1024, hide = true)]
+        chunk_size: usize,
+        /// Size of the byte ranges a big plain file is cut into for the threads
+        /// (results do not depend on it).
+        #[arg(long, default_value_t = s3logdrop::range::RANGE_BYTES, hide = true)]
+        range_bytes: u64,
+    },
+    /// Print every line's outcome and fields, in input order.
+    Parse {
+        /// Log files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: Format,
+    },
+    /// Write deterministic realistic logs (for tests and benchmarks); prints what it wrote.
+    Generate {
+        /// Output folder.
+        #[arg(long)]
+        out: PathBuf,
+        /// Total bytes of log text to write.
+        #[arg(long, default_value_t = 10_000_000)]
+        bytes: u64,
+        /// Number of files (S3 delivers many small ones).
+        #[arg(long, default_value_t = 1)]
+        files: u64,
+        /// Compress each file with gzip.
+        #[arg(long)]
+        gzip: bool,
+        #[command(flatten)]
+        config: GenArgs,
+    },
+}
+
+/// What `generate` writes.
+#[derive(Args)]
+pub struct GenArgs {
+    /// Seed.
+    #[arg(long, default_value_t = GenConfig::default().seed)]
+    seed: u64,
+    /// Nasty lines per thousand.
+    #[arg(long, default_value_t = GenConfig::default().nasty_per_mille)]
+    nasty: u32,
+    /// Mean seconds between two lines (larger spreads the logs over more weeks).
+    #[arg(long, default_value_t = GenConfig::default().mean_gap)]
+    mean_gap: u32,
+    /// Distinct client addresses.
+    #[arg(long, default_value_t = GenConfig::default().clients)]
+    clients: u32,
+}
+
+impl GenArgs {
+    pub fn config(&self) -> GenConfig {
+        GenConfig {
+            seed: self.seed,
+            nasty_per_mille: self.nasty,
+            mean_gap: self.mean_gap,
+            clients: self.clients,
+            ..GenConfig::default()
+        }
+    }
+}
+
+#[derive(Copy, Clone, ValueEnum)]
+pub enum Format {
+    Jsonl,
+    Csv,
+}
+
+#[derive(Copy, Clone, ValueEnum)]
+pub enum AnonArg {
+    None,
+    Hash,
+    Network,
+}
+
+/// The definitions, one flag each (see `Settings` for what each means).
+#[derive(Args)]
+pub struct SettingsArgs {
+    /// Bot rule: default (bot/crawl except the AWS SDKs), lab (the lab's exact rule), counter (COUNTER-Robots list), off.
+    #[arg(long, value_enum, default_value_t = defaults().bots)]
+    bots: BotRule,
+    /// Also count WEBSITE.GET.OBJECT.
+    #[arg(long)]
+    include_website: bool,
+    /// Also count status 206 (partial content).
+    #[arg(long = "include-206")]
+    include_206: bool,
+    /// Count downloads even when bytes_sent or object_size is missing.
+    #[arg(long)]
+    allow_missing_sizes: bool,
+    /// Exclude an IP or CIDR range (repeatable).
+    #[arg(long = "exclude-ip", value_name = "CIDR")]
+    exclude_ip: Vec<String>,
+    /// Count AWS-internal requests too (remote_ip `-`, requester svc:... or AmazonS3).
+    #[arg(long)]
+    keep_aws_internal: bool,
+    /// First day counted (YYYY-MM-DD, UTC).
+    #[arg(long)]
+    since: Option<String>,
+    /// Last day counted (YYYY-MM-DD, UTC).
+    #[arg(long)]
+    until: Option<String>,
+    /// Count only keys under this prefix.
+    #[arg(long)]
+    prefix: Option<String>,
+    /// Path segments per group in top_prefixes.csv.
+    #[arg(long, default_value_t = defaults().prefix_segments)]
+    prefix_segments: u32,
+    /// Longest line accepted, in bytes.
+    #[arg(long, default_value_t = defaults().max_line_bytes)]
+    max_line_bytes: u64,
+    /// Stop inflating a gzip file after this many bytes.
+    #[arg(long, default_value_t = defaults().max_inflated_bytes)]
+    max_inflated_bytes: u64,
+    /// Stop inflating a gzip file past 1 GiB and this many times its size (0: off).
+    #[arg(long, default_value_t = defaults().max_inflate_ratio)]
+    max_inflate_ratio: u64,
+}
+
+impl SettingsArgs {
+    /// The settings these flags give.
+    pub fn settings(&self) -> Settings {
+        let d = defaults();
+        Settings {
+            include_website: self.include_website,
+            include_206: self.include_206,
+            require_sizes: !self.allow_missing_sizes,
+            bots: self.bots,
+            exclude_ips: self.exclude_ip.clone(),
+            exclude_aws_internal: !self.keep_aws_internal,
+            since: self.since.clone(),
+            until: self.until.clone(),
+            prefix: self.prefix.clone(),
+            prefix_segments: self.prefix_segments,
+            max_line_bytes: self.max_line_bytes,
+            max_inflated_bytes: self.max_inflated_bytes,
+            max_inflate_ratio: self.max_inflate_ratio,
+            ..d
+        }
+    }
+}

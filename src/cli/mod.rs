@@ -1,0 +1,48 @@
+//! The native command line (`s3logdrop analyze | parse | generate`), one file a
+//! subcommand; `args` has the flags.
+
+mod analyze;
+mod args;
+mod generate;
+mod parse;
+mod walk;
+
+use args::{Cli, Cmd};
+use clap::Parser;
+use s3logdrop::pool::{self, PoolOptions};
+
+/// Runs the command line; the process's exit code.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    let r = match cli.cmd {
+        Cmd::Analyze {
+            paths,
+            out,
+            settings,
+            anonymize,
+            jobs,
+            chunk_size,
+            range_bytes,
+        } => {
+            let mut pool_options = PoolOptions::new(jobs.unwrap_or_else(pool::default_jobs), &out);
+            pool_options.chunk_size = chunk_size;
+            pool_options.range_bytes = range_bytes;
+            analyze::analyze(&paths, &out, settings.settings(), anonymize, pool_options)
+        }
+        Cmd::Parse { paths, format } => parse::parse_cmd(&paths, format),
+        Cmd::Generate {
+            out,
+            bytes,
+            files,
+            gzip,
+            config,
+        } => generate::generate(&out, bytes, files, gzip, config.config()),
+    };
+    match r {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("s3logdrop: {e}");
+            1
+        }
+    }
+}

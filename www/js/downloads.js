@@ -1,0 +1,58 @@
+// The downloads: the summary outputs made on this thread by the engine (the same bytes
+// as the CLI), the chart as PNG, and the two row exports, which a worker streams into the
+// origin-private file system (disk, not memory) before the browser downloads them.
+
+import { download, el, text } from './dom.js';
+import { human } from './format.js';
+import { exportRun } from './run.js';
+import { state, whenIdle } from './state.js';
+
+/** Downloads the output called `name` (a button's `data-file`). */
+export async function saveOutput(name) {
+  while (state.run) {
+    text(el.exportStatus, `${name}: waiting for the analysis to finish…`);
+    await whenIdle();
+  }
+  if (!state.analysis) {
+    text(el.exportStatus, `${name}: there is no finished analysis to save.`);
+    return;
+  }
+  text(el.exportStatus, '');
+  try {
+    if (name === 'downloads_over_time.png') {
+      const blob = await new Promise((resolve) => el.chart.toBlob(resolve, 'image/png'));
+      if (!blob) throw new Error('the chart could not be encoded');
+      download(blob, name);
+    } else if (name === 'parsed_output.csv' || name === 'rejected_lines.txt') {
+      await saveRowExport(name);
+    } else {
+      const type = name.endsWith('.json') ? 'application/json' : 'text/csv';
+      download(new Blob([state.analysis.output(name)], { type }), name);
+    }
+  } catch (e) {
+    text(el.exportStatus, `${name} could not be made: ${e.message || e}`);
+  }
+}
+
+async function saveRowExport(name) {
+  if (!navigator.storage || !navigator.storage.getDirectory) {
+    throw new Error('this browser has no origin-private file system to write large exports into');
+  }
+  const root = await navigator.storage.getDirectory();
+  if (!state.exported) {
+    const names = await exportRun(state.files.slice(0, state.analysedCount),
+      (job) => ({ csv: `s3logdrop-${job}-parsed_output.csv`, txt: `s3logdrop-${job}-rejected_lines.txt` }));
+    // Earlier exports are no longer needed.
+    for await (const key of root.keys()) {
+      if (key.startsWith('s3logdrop-') && key !== names.csv && key !== names.txt) {
+        await root.removeEntry(key).catch(() => {});
+      }
+    }
+    state.exported = names;
+    text(el.statusText, 'Exports written.');
+  }
+  const handle = await root.getFileHandle(name === 'parsed_output.csv' ? state.exported.csv : state.exported.txt);
+  const file = await handle.getFile();
+  download(file, name);
+  text(el.exportStatus, `${name}: ${human(file.size)}.`);
+}

@@ -1,0 +1,88 @@
+// The settings form: filled from the engine's settings, read back, checked by the engine,
+// remembered in this browser. Changing one re-runs the analysis.
+
+import { el, text } from './dom.js';
+import { state } from './state.js';
+import { startRun } from './run.js';
+
+const SETTINGS_KEY = 's3logdrop.settings.v1';
+
+/** The remembered settings, or the defaults when there are none (or they are stale). */
+export function loadSettings() {
+  const defaults = JSON.parse(state.wasm.default_settings());
+  let saved = null;
+  try {
+    saved = JSON.parse(localStorage.getItem(SETTINGS_KEY) || 'null');
+  } catch (_) { saved = null; }
+  if (saved && typeof saved === 'object') {
+    const merged = { ...defaults, ...saved };
+    try {
+      return JSON.parse(state.wasm.check_settings(JSON.stringify(merged)));
+    } catch (_) { /* stale or broken: defaults */ }
+  }
+  return defaults;
+}
+
+export function fillForm(s) {
+  const f = el.form.elements;
+  for (const name of ['include_website', 'include_206', 'require_sizes', 'exclude_aws_internal']) {
+    f[name].checked = !!s[name];
+  }
+  f.bots.value = s.bots;
+  f.exclude_ips.value = (s.exclude_ips || []).join('\n');
+  f.since.value = s.since || '';
+  f.until.value = s.until || '';
+  f.prefix.value = s.prefix || '';
+  f.prefix_segments.value = s.prefix_segments;
+  f.max_line_bytes.value = s.max_line_bytes;
+  f.max_inflated_bytes.value = s.max_inflated_bytes;
+  f.max_inflate_ratio.value = s.max_inflate_ratio;
+}
+
+function readForm() {
+  const f = el.form.elements;
+  const num = (name, zero = false) => {
+    const v = Number(f[name].value);
+    return Number.isFinite(v) && (v > 0 || (zero && v === 0)) ? Math.floor(v) : state.settings[name];
+  };
+  return {
+    ...state.settings,
+    include_website: f.include_website.checked,
+    include_206: f.include_206.checked,
+    require_sizes: f.require_sizes.checked,
+    exclude_aws_internal: f.exclude_aws_internal.checked,
+    bots: f.bots.value,
+    exclude_ips: f.exclude_ips.value.split(/[\s,]+/).filter((x) => x.length > 0),
+    since: f.since.value || null,
+    until: f.until.value || null,
+    prefix: f.prefix.value || null,
+    prefix_segments: num('prefix_segments'),
+    max_line_bytes: num('max_line_bytes'),
+    max_inflated_bytes: num('max_inflated_bytes'),
+    max_inflate_ratio: num('max_inflate_ratio', true),
+  };
+}
+
+/** A field changed: check, remember, re-run. A bad value is shown and not applied. */
+export function onSettingsChange() {
+  if (!state.wasm) return;
+  const next = readForm();
+  let checked;
+  try {
+    checked = JSON.parse(state.wasm.check_settings(JSON.stringify(next)));
+  } catch (e) {
+    el.settingsError.hidden = false;
+    text(el.settingsError, `Not applied: ${e.message || e}`);
+    return;
+  }
+  el.settingsError.hidden = true;
+  state.settings = checked;
+  try { localStorage.setItem(SETTINGS_KEY, JSON.stringify(state.settings)); } catch (_) { /* private mode */ }
+  if (state.files.length > 0) startRun(true);
+}
+
+/** Back to the engine's defaults. */
+export function resetSettings() {
+  fillForm(JSON.parse(state.wasm.default_settings()));
+  onSettingsChange();
+}
