@@ -12,6 +12,13 @@ bash .ci/setup all
 echo "== format"
 cargo fmt --all -- --check
 
+echo "== lints (clippy, warnings are errors): native, and wasm32 for the web glue"
+cargo clippy --all-targets -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --lib --bins --test web_browser --test web_worker -- -D warnings
+
+echo "== unit tests of the page's pure helpers (node --test)"
+node --test tests/unit/
+
 echo "== native tests (unit, corpus, every split point, property tests, CLI)"
 cargo test --release --all-targets
 

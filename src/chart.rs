@@ -5,6 +5,9 @@ use crate::report::WeekRow;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+/// A series of the chart: its name, its colour and the number it draws for a week.
+type Series = (&'static str, RGBColor, fn(&WeekRow) -> u64);
+
 /// How the chart is drawn.
 #[derive(Clone, Debug)]
 pub struct ChartOptions {
@@ -126,7 +129,7 @@ where
         .draw()
         .map_err(e)?;
 
-    let series: [(&str, RGBColor, fn(&WeekRow) -> u64); 3] = [
+    let series: [Series; 3] = [
         ("Downloads", DOWNLOADS, |w| w.downloads),
         ("New unique users", NEW_USERS, |w| w.new_unique_users),
         ("Active unique users", ACTIVE_USERS, |w| {

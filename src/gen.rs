@@ -64,7 +64,7 @@ impl Rng {
         Rng(seed)
     }
     /// The next 64 random bits.
-    pub fn next(&mut self) -> u64 {
+    pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -73,7 +73,7 @@ impl Rng {
     }
     /// A number in `0..n`.
     pub fn below(&mut self, n: u64) -> u64 {
-        ((self.next() >> 32) * n) >> 32
+        ((self.next_u64() >> 32) * n) >> 32
     }
     /// True with probability `per_mille / 1000`.
     pub fn chance(&mut self, per_mille: u32) -> bool {
@@ -158,7 +158,7 @@ impl Generator {
 
     fn ip(&mut self, client: u64, out: &mut Vec<u8>) {
         // A stable address per client; one in six is IPv6, some IPv6 spelled long-hand.
-        let h = Rng::new(client.wrapping_mul(0x9E37_79B9) ^ self.cfg.seed).next();
+        let h = Rng::new(client.wrapping_mul(0x9E37_79B9) ^ self.cfg.seed).next_u64();
         if client % 6 == 5 {
             if client % 12 == 11 {
                 let _ = write!(
@@ -235,9 +235,9 @@ impl Generator {
         };
         let client = r.below(self.cfg.clients as u64);
         let obj =
-            (r.next() % self.cfg.objects as u64) * ((r.next() % 3) + 1) % self.cfg.objects as u64;
+            (r.next_u64() % self.cfg.objects as u64) * ((r.next_u64() % 3) + 1) % self.cfg.objects as u64;
         let ext = EXTS[(obj % EXTS.len() as u64) as usize];
-        let folder = if obj % 4 == 0 {
+        let folder = if obj.is_multiple_of(4) {
             format!("zarr/{:08x}-{:04x}", obj * 2654435761 % 0xffff_ffff, obj)
         } else {
             format!("dataset{:03}/sub-{:02}", obj % 97, obj % 13)
@@ -278,28 +278,27 @@ impl Generator {
         );
         date_text(self.t, out);
         out.push(b' ');
-        let requester: &str;
-        if internal {
+        let requester = if internal {
             out.push(b'-');
-            requester = if op == "BATCH.DELETE.OBJECT" {
+            if op == "BATCH.DELETE.OBJECT" {
                 "svc:s3.amazonaws.com"
             } else {
                 "AmazonS3"
-            };
+            }
         } else {
             self.ip(client, out);
-            requester = if client % 7 == 0 {
+            if client.is_multiple_of(7) {
                 "arn:aws:iam::123456789012:user/uploader"
             } else {
                 "-"
-            };
-        }
+            }
+        };
         let r = &mut self.rng;
-        let _ = write!(out, " {requester} {:016X} {op} {key} ", r.next());
+        let _ = write!(out, " {requester} {:016X} {op} {key} ", r.next_u64());
         if internal || op == "REST.COPY.OBJECT_GET" {
             out.push(b'-');
         } else if presigned {
-            let _ = write!(out, "\"GET /{key}?response-content-disposition=attachment;%20filename=\"file_{obj}.{ext}\"&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature={:016x} HTTP/1.1\"", r.next());
+            let _ = write!(out, "\"GET /{key}?response-content-disposition=attachment;%20filename=\"file_{obj}.{ext}\"&X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=3600&X-Amz-Signature={:016x} HTTP/1.1\"", r.next_u64());
         } else {
             let verb = if op.contains("HEAD") {
                 "HEAD"
@@ -343,7 +342,7 @@ impl Generator {
         }
         let tls = if r.chance(900) { "TLSv1.3" } else { "TLSv1.2" };
         let _ = write!(out, " - {:016x}{:016x}= SigV4 TLS_AES_128_GCM_SHA256 {} example-bucket.s3.us-east-1.amazonaws.com {tls} - -",
-            r.next(), r.next(), if presigned { "QueryString" } else { "AuthHeader" });
+            r.next_u64(), r.next_u64(), if presigned { "QueryString" } else { "AuthHeader" });
         if r.chance(100) {
             out.extend_from_slice(b" us-east-1");
         }

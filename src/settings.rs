@@ -185,11 +185,15 @@ mod tests {
 
     #[test]
     fn bad_settings_are_explained() {
-        let mut s = Settings::default();
-        s.exclude_ips = vec!["10.0.0.0/40".into()];
+        let s = Settings {
+            exclude_ips: vec!["10.0.0.0/40".into()],
+            ..Settings::default()
+        };
         assert!(Compiled::new(&s).err().unwrap().contains("0 to 32"));
-        let mut s = Settings::default();
-        s.since = Some("2024-13-01".into());
+        let s = Settings {
+            since: Some("2024-13-01".into()),
+            ..Settings::default()
+        };
         assert!(Compiled::new(&s).err().unwrap().contains("since"));
         let s: Settings = serde_json::from_str(r#"{"bots":"counter","include_206":true}"#).unwrap();
         assert_eq!(s.bots, BotRule::Counter);

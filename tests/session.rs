@@ -82,18 +82,24 @@ fn edge_cases_fixture() {
     assert_eq!(w[1].week_start, "2024-02-12");
     assert_eq!((w[1].downloads, w[1].new_unique_users), (4, 4));
     // 206 included: one more candidate and one more download.
-    let mut with206 = Settings::default();
-    with206.include_206 = true;
+    let with206 = Settings {
+        include_206: true,
+        ..Settings::default()
+    };
     let (s2, _) = run_files(&with206, &[("e".into(), own("edge_cases.log"))], 1 << 16);
     assert_eq!(s2.downloads, 10);
     // The lab's rule drops the boto3 user too.
-    let mut lab = Settings::default();
-    lab.bots = s3logdrop::bots::BotRule::Lab;
+    let lab = Settings {
+        bots: s3logdrop::bots::BotRule::Lab,
+        ..Settings::default()
+    };
     let (s3, _) = run_files(&lab, &[("e".into(), own("edge_cases.log"))], 1 << 16);
     assert_eq!(s3.removed.bot, 2);
     // Excluding 192.0.2.0/28 and an IPv6 range.
-    let mut ex = Settings::default();
-    ex.exclude_ips = vec!["192.0.2.0/28".into(), "2001:db8::/32".into()];
+    let ex = Settings {
+        exclude_ips: vec!["192.0.2.0/28".into(), "2001:db8::/32".into()],
+        ..Settings::default()
+    };
     let (s4, _) = run_files(&ex, &[("e".into(), own("edge_cases.log"))], 1 << 16);
     assert_eq!(s4.removed.excluded_ip, 8);
     assert_eq!(s4.downloads, 1);
@@ -176,8 +182,10 @@ fn gzip_bomb_stops_at_the_limit() {
         enc.write_all(&zeros).unwrap();
     }
     let bomb = enc.finish().unwrap();
-    let mut settings = Settings::default();
-    settings.max_inflated_bytes = 8 << 20;
+    let settings = Settings {
+        max_inflated_bytes: 8 << 20,
+        ..Settings::default()
+    };
     let (s, _) = run_files(&settings, &[("bomb.gz".into(), bomb)], 1 << 16);
     assert_eq!(s.file_notes.len(), 1);
     assert_eq!(s.file_notes[0].kind, FileNoteKind::GzipLimit);
@@ -318,9 +326,11 @@ fn regression_gzip_output_does_not_depend_on_chunking() {
     // "gzip_corrupt" as well when pushed whole; the first problem found is now the one.
     // The third: an over-long line's sample kept fewer bytes when it arrived in pieces.
     // Settings as in the fuzz target.
-    let mut settings = Settings::default();
-    settings.max_line_bytes = 200;
-    settings.max_inflated_bytes = 1 << 20;
+    let settings = Settings {
+        max_line_bytes: 200,
+        max_inflated_bytes: 1 << 20,
+        ..Settings::default()
+    };
     for name in [
         "gzip_binary_sniff_vs_chunking.bin",
         "gzip_corrupt_after_binary.bin",

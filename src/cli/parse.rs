@@ -111,8 +111,10 @@ pub fn parse_cmd(paths: &[PathBuf], format: Format) -> Result<(), String> {
         }
     };
     let sink = LineWriter { out, csv };
-    let mut settings = Settings::default();
-    settings.bots = BotRule::Off;
+    let settings = Settings {
+        bots: BotRule::Off,
+        ..Settings::default()
+    };
     let mut session = Session::with_sink(&settings, sink)?;
     let (inputs, errors) = collect(paths, None);
     // A closed pipe or a full disk stops the command with the error.
