@@ -2,6 +2,7 @@
 //! draws it on a canvas, the CLI into `downloads_over_time.png`, the tests into memory.
 
 use crate::report::WeekRow;
+use plotters::chart::SeriesLabelStyle;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -177,26 +178,25 @@ where
             .map_err(e)?
             .label("Bytes sent")
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], BYTES.stroke_width(3)));
-        chart
-            .configure_series_labels()
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.9))
-            .label_font(font(12.0))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(e)?;
+        legend(&mut chart.configure_series_labels(), font(12.0)).map_err(e)?;
     } else {
-        chart
-            .configure_series_labels()
-            .border_style(BLACK)
-            .background_style(WHITE.mix(0.9))
-            .label_font(font(12.0))
-            .position(SeriesLabelPosition::UpperLeft)
-            .draw()
-            .map_err(e)?;
+        legend(&mut chart.configure_series_labels(), font(12.0)).map_err(e)?;
     }
     area.present().map_err(e)?;
     Ok(())
+}
+
+/// Draws the legend of the series, in the upper left on a light box.
+fn legend<'a, 'b, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    labels: &mut SeriesLabelStyle<'a, 'b, DB, CT>,
+    font: FontDesc<'b>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    labels
+        .border_style(BLACK)
+        .background_style(WHITE.mix(0.9))
+        .label_font(font)
+        .position(SeriesLabelPosition::UpperLeft)
+        .draw()
 }
 
 /// Native only: renders the chart into a PNG file with the embedded DejaVu Sans font.

@@ -160,23 +160,12 @@ impl Generator {
         // A stable address per client; one in six is IPv6, some IPv6 spelled long-hand.
         let h = Rng::new(client.wrapping_mul(0x9E37_79B9) ^ self.cfg.seed).next_u64();
         if client % 6 == 5 {
-            if client % 12 == 11 {
-                let _ = write!(
-                    out,
-                    "2001:0db8:{:x}:{:x}:0:0:0:{:x}",
-                    (h >> 16) & 0xffff,
-                    (h >> 32) & 0xffff,
-                    h & 0xff
-                );
+            let (a, b, c) = ((h >> 16) & 0xffff, (h >> 32) & 0xffff, h & 0xff);
+            let _ = if client % 12 == 11 {
+                write!(out, "2001:0db8:{a:x}:{b:x}:0:0:0:{c:x}")
             } else {
-                let _ = write!(
-                    out,
-                    "2001:db8:{:x}:{:x}::{:x}",
-                    (h >> 16) & 0xffff,
-                    (h >> 32) & 0xffff,
-                    h & 0xff
-                );
-            }
+                write!(out, "2001:db8:{a:x}:{b:x}::{c:x}")
+            };
         } else {
             let _ = write!(
                 out,
@@ -234,8 +223,8 @@ impl Generator {
             _ => Some(200),
         };
         let client = r.below(self.cfg.clients as u64);
-        let obj =
-            (r.next_u64() % self.cfg.objects as u64) * ((r.next_u64() % 3) + 1) % self.cfg.objects as u64;
+        let obj = (r.next_u64() % self.cfg.objects as u64) * ((r.next_u64() % 3) + 1)
+            % self.cfg.objects as u64;
         let ext = EXTS[(obj % EXTS.len() as u64) as usize];
         let folder = if obj.is_multiple_of(4) {
             format!("zarr/{:08x}-{:04x}", obj * 2654435761 % 0xffff_ffff, obj)

@@ -4,7 +4,7 @@
 use crate::ip::IpKey;
 use crate::parse::{Parser, Record, Reject};
 use crate::report::{self, ObjectRow, Report, WeekRow};
-use crate::session::Sink;
+use crate::session::{At, Sink};
 use crate::settings::Settings;
 use crate::summary::Summary;
 use crate::text::{lossy, printable, spreadsheet_safe};
@@ -181,19 +181,13 @@ pub fn rejected_line(reason: Reject, file: &str, line_no: u64, text: &[u8]) -> S
 }
 
 impl<P: Write, R: Write> Sink for FileSink<P, R> {
-    fn candidate(&mut self, rec: &Record<'_>, _file: &str, _line_no: u64) -> io::Result<()> {
+    fn candidate(&mut self, rec: &Record<'_>, _at: At<'_>) -> io::Result<()> {
         write_row(&mut self.rows, rec, &self.anon, &mut self.scratch)
     }
 
-    fn rejected(
-        &mut self,
-        reason: Reject,
-        file: &str,
-        line_no: u64,
-        text: &[u8],
-    ) -> io::Result<()> {
-        self.rejected
-            .write_all(rejected_line(reason, file, line_no, text).as_bytes())
+    fn rejected(&mut self, reason: Reject, at: At<'_>, text: &[u8]) -> io::Result<()> {
+        let line = rejected_line(reason, at.file, at.line, text);
+        self.rejected.write_all(line.as_bytes())
     }
 }
 

@@ -14,30 +14,33 @@ use crate::settings::{Compiled, Settings};
 use crate::summary::{FileNote, PartOfFile, Summary};
 use std::io;
 
+/// Where a line is: its file (as named in the outputs) and its 1-based line number.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct At<'a> {
+    /// The file.
+    pub file: &'a str,
+    /// The line number, from 1.
+    pub line: u64,
+}
+
 /// Receives what is exported row by row (so that no export is held in memory).
 /// Every method has an empty default, which the compiler removes for sinks that do not
 /// use it. An error stops the session.
 pub trait Sink {
     /// Any parsed line (`s3logdrop parse`).
-    fn parsed(&mut self, _rec: &Record<'_>, _file: &str, _line_no: u64) -> io::Result<()> {
+    fn parsed(&mut self, _rec: &Record<'_>, _at: At<'_>) -> io::Result<()> {
         Ok(())
     }
     /// A blank line.
-    fn blank(&mut self, _file: &str, _line_no: u64) -> io::Result<()> {
+    fn blank(&mut self, _at: At<'_>) -> io::Result<()> {
         Ok(())
     }
     /// A download by operation and status, before any other filter (`parsed_output.csv`).
-    fn candidate(&mut self, _rec: &Record<'_>, _file: &str, _line_no: u64) -> io::Result<()> {
+    fn candidate(&mut self, _rec: &Record<'_>, _at: At<'_>) -> io::Result<()> {
         Ok(())
     }
     /// A rejected line (`rejected_lines.txt`).
-    fn rejected(
-        &mut self,
-        _reason: Reject,
-        _file: &str,
-        _line_no: u64,
-        _text: &[u8],
-    ) -> io::Result<()> {
+    fn rejected(&mut self, _reason: Reject, _at: At<'_>, _text: &[u8]) -> io::Result<()> {
         Ok(())
     }
 }
@@ -49,26 +52,18 @@ impl Sink for NoSink {}
 
 /// A sink that may be absent (`None` keeps nothing).
 impl<S: Sink> Sink for Option<S> {
-    fn parsed(&mut self, rec: &Record<'_>, file: &str, line_no: u64) -> io::Result<()> {
-        self.as_mut()
-            .map_or(Ok(()), |s| s.parsed(rec, file, line_no))
+    fn parsed(&mut self, rec: &Record<'_>, at: At<'_>) -> io::Result<()> {
+        self.as_mut().map_or(Ok(()), |s| s.parsed(rec, at))
     }
-    fn blank(&mut self, file: &str, line_no: u64) -> io::Result<()> {
-        self.as_mut().map_or(Ok(()), |s| s.blank(file, line_no))
+    fn blank(&mut self, at: At<'_>) -> io::Result<()> {
+        self.as_mut().map_or(Ok(()), |s| s.blank(at))
     }
-    fn candidate(&mut self, rec: &Record<'_>, file: &str, line_no: u64) -> io::Result<()> {
-        self.as_mut()
-            .map_or(Ok(()), |s| s.candidate(rec, file, line_no))
+    fn candidate(&mut self, rec: &Record<'_>, at: At<'_>) -> io::Result<()> {
+        self.as_mut().map_or(Ok(()), |s| s.candidate(rec, at))
     }
-    fn rejected(
-        &mut self,
-        reason: Reject,
-        file: &str,
-        line_no: u64,
-        text: &[u8],
-    ) -> io::Result<()> {
+    fn rejected(&mut self, reason: Reject, at: At<'_>, text: &[u8]) -> io::Result<()> {
         self.as_mut()
-            .map_or(Ok(()), |s| s.rejected(reason, file, line_no, text))
+            .map_or(Ok(()), |s| s.rejected(reason, at, text))
     }
 }
 
@@ -312,6 +307,10 @@ impl<S: Sink> Lines<S> {
         let f = self.file.as_mut().expect("a file is open");
         f.line_no += 1;
         let line_no = f.line_no;
+        let at = At {
+            file: &f.name,
+            line: line_no,
+        };
         self.summary.lines += 1;
         let mut rec = Record::empty();
         let (line, result) = match e {
@@ -319,7 +318,7 @@ impl<S: Sink> Lines<S> {
             LineEvent::Line(l) => {
                 if is_blank(l) {
                     self.summary.blank += 1;
-                    if let Err(e) = self.sink.blank(&f.name, line_no) {
+                    if let Err(e) = self.sink.blank(at) {
                         self.error = Some(e);
                     }
                     return;
@@ -331,12 +330,12 @@ impl<S: Sink> Lines<S> {
             Ok(()) => {
                 f.parsed += 1;
                 self.summary.parsed += 1;
-                let mut written = self.sink.parsed(&rec, &f.name, line_no);
+                let mut written = self.sink.parsed(&rec, at);
                 if rec.ambiguous_user_agent {
                     self.summary.ambiguous_user_agent += 1;
                 }
                 if self.compiled.is_candidate(rec.operation(), rec.http_status) {
-                    written = written.and(self.sink.candidate(&rec, &f.name, line_no));
+                    written = written.and(self.sink.candidate(&rec, at));
                     let removal = self.compiled.removal(&rec);
                     let line = line.strip_suffix(b"\r").unwrap_or(line);
                     self.summary.candidate(&rec, line, removal);
@@ -346,7 +345,7 @@ impl<S: Sink> Lines<S> {
             Err(reason) => {
                 f.rejected += 1;
                 f.first_reject.get_or_insert(reason);
-                let written = self.sink.rejected(reason, &f.name, line_no, line);
+                let written = self.sink.rejected(reason, at, line);
                 let k = self.compiled.settings.reject_samples;
                 self.summary.reject(reason, &f.name, line_no, line, k);
                 written

@@ -6,7 +6,7 @@ use s3logdrop::bots::BotRule;
 use s3logdrop::outputs;
 use s3logdrop::parse::{f, Record, Reject, FIELD_NAMES};
 use s3logdrop::pool;
-use s3logdrop::session::{Session, Sink};
+use s3logdrop::session::{At, Session, Sink};
 use s3logdrop::settings::Settings;
 use s3logdrop::text::{lossy, spreadsheet_safe};
 use s3logdrop::time::rfc3339;
@@ -42,8 +42,7 @@ fn fields_json(rec: &Record<'_>) -> Value {
 impl<W: Write> LineWriter<W> {
     fn emit(
         &mut self,
-        file: &str,
-        line: u64,
+        At { file, line }: At<'_>,
         outcome: &str,
         reason: Option<Reject>,
         rec: Option<&Record<'_>>,
@@ -81,20 +80,14 @@ impl<W: Write> LineWriter<W> {
 }
 
 impl<W: Write> Sink for LineWriter<W> {
-    fn parsed(&mut self, rec: &Record<'_>, file: &str, line_no: u64) -> io::Result<()> {
-        self.emit(file, line_no, "parsed", None, Some(rec))
+    fn parsed(&mut self, rec: &Record<'_>, at: At<'_>) -> io::Result<()> {
+        self.emit(at, "parsed", None, Some(rec))
     }
-    fn blank(&mut self, file: &str, line_no: u64) -> io::Result<()> {
-        self.emit(file, line_no, "blank", None, None)
+    fn blank(&mut self, at: At<'_>) -> io::Result<()> {
+        self.emit(at, "blank", None, None)
     }
-    fn rejected(
-        &mut self,
-        reason: Reject,
-        file: &str,
-        line_no: u64,
-        _text: &[u8],
-    ) -> io::Result<()> {
-        self.emit(file, line_no, "rejected", Some(reason), None)
+    fn rejected(&mut self, reason: Reject, at: At<'_>, _text: &[u8]) -> io::Result<()> {
+        self.emit(at, "rejected", Some(reason), None)
     }
 }
 

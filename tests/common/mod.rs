@@ -2,7 +2,7 @@
 #![allow(dead_code)]
 
 use s3logdrop::parse::{Record, Reject, FIELD_NAMES};
-use s3logdrop::session::{Session, Sink};
+use s3logdrop::session::{At, Session, Sink};
 use s3logdrop::settings::Settings;
 use s3logdrop::summary::Summary;
 use std::path::{Path, PathBuf};
@@ -35,7 +35,7 @@ pub struct Recorder {
 }
 
 impl Sink for Recorder {
-    fn parsed(&mut self, rec: &Record<'_>, file: &str, line_no: u64) -> std::io::Result<()> {
+    fn parsed(&mut self, rec: &Record<'_>, at: At<'_>) -> std::io::Result<()> {
         let fields = (0..FIELD_NAMES.len())
             .map(|i| {
                 rec.field(i)
@@ -43,8 +43,8 @@ impl Sink for Recorder {
             })
             .collect();
         self.lines.push((
-            file.to_string(),
-            line_no,
+            at.file.to_string(),
+            at.line,
             Outcome::Parsed(ParsedLine {
                 fields,
                 time: rec.time,
@@ -57,23 +57,18 @@ impl Sink for Recorder {
         ));
         Ok(())
     }
-    fn blank(&mut self, file: &str, line_no: u64) -> std::io::Result<()> {
-        self.lines.push((file.to_string(), line_no, Outcome::Blank));
-        Ok(())
-    }
-    fn candidate(&mut self, _rec: &Record<'_>, file: &str, line_no: u64) -> std::io::Result<()> {
-        self.candidates.push((file.to_string(), line_no));
-        Ok(())
-    }
-    fn rejected(
-        &mut self,
-        reason: Reject,
-        file: &str,
-        line_no: u64,
-        _text: &[u8],
-    ) -> std::io::Result<()> {
+    fn blank(&mut self, at: At<'_>) -> std::io::Result<()> {
         self.lines
-            .push((file.to_string(), line_no, Outcome::Rejected(reason)));
+            .push((at.file.to_string(), at.line, Outcome::Blank));
+        Ok(())
+    }
+    fn candidate(&mut self, _rec: &Record<'_>, at: At<'_>) -> std::io::Result<()> {
+        self.candidates.push((at.file.to_string(), at.line));
+        Ok(())
+    }
+    fn rejected(&mut self, reason: Reject, at: At<'_>, _text: &[u8]) -> std::io::Result<()> {
+        self.lines
+            .push((at.file.to_string(), at.line, Outcome::Rejected(reason)));
         Ok(())
     }
 }

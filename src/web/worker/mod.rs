@@ -27,96 +27,28 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::spawn_local;
 use web_sys::{Blob, DedicatedWorkerGlobalScope, MessageEvent};
 
-enum Task {
-    Begin {
-        job: f64,
-        settings: String,
-    },
-    File {
-        job: f64,
-        file: Blob,
-        name: String,
-        /// A small file's bytes, asked for when the message arrived (see
-        /// [`SMALL_FILE_BYTES`]).
-        prefetch: Option<js_sys::Promise>,
-    },
-    Part {
-        job: f64,
-        file: Blob,
-        name: String,
-        start: f64,
-        end: f64,
-        index: u32,
-    },
-    End {
-        job: f64,
-    },
-    Export(Export),
-}
-
-struct Export {
-    job: f64,
-    settings: String,
-    files: Vec<(Blob, String)>,
-    parsed: String,
-    rejected: String,
+/// A message waiting its turn, with its `File`s.
+struct Task {
+    message: Message,
+    files: Vec<Blob>,
+    /// A small file's bytes, asked for when its message arrived (see
+    /// [`SMALL_FILE_BYTES`]).
+    prefetch: Option<js_sys::Promise>,
 }
 
 impl Task {
-    fn job(&self) -> f64 {
-        match self {
-            Task::Begin { job, .. }
-            | Task::File { job, .. }
-            | Task::Part { job, .. }
-            | Task::End { job } => *job,
-            Task::Export(e) => e.job,
-        }
-    }
-
-    /// The task a decoded message asks for; `None` for `cancel`, which acts at once.
-    fn from_message(incoming: Incoming) -> Option<Task> {
-        let mut files = incoming.files.into_iter();
-        Some(match incoming.message {
-            Message::Begin { job, settings } => Task::Begin { job, settings },
-            Message::File { job, name } => {
-                let file = files.next().expect("decode checked the file");
-                Task::File {
-                    job,
-                    prefetch: (file.size() <= SMALL_FILE_BYTES as f64).then(|| file.array_buffer()),
-                    file,
-                    name,
-                }
+    fn new(incoming: Incoming) -> Task {
+        let prefetch = match (&incoming.message, incoming.files.first()) {
+            (Message::File { .. }, Some(file)) if file.size() <= SMALL_FILE_BYTES as f64 => {
+                Some(file.array_buffer())
             }
-            Message::Part {
-                job,
-                name,
-                start,
-                end,
-                index,
-            } => Task::Part {
-                job,
-                file: files.next().expect("decode checked the file"),
-                name,
-                start,
-                end,
-                index,
-            },
-            Message::End { job } => Task::End { job },
-            Message::Export {
-                job,
-                settings,
-                files: names,
-                parsed,
-                rejected,
-            } => Task::Export(Export {
-                job,
-                settings,
-                files: files.zip(names.into_iter().map(|n| n.name)).collect(),
-                parsed,
-                rejected,
-            }),
-            Message::Cancel { .. } => return None,
-        })
+            _ => None,
+        };
+        Task {
+            message: incoming.message,
+            files: incoming.files,
+            prefetch,
+        }
     }
 }
 
@@ -218,16 +150,14 @@ fn on_message(data: JsValue) {
             let mut s = s.borrow_mut();
             s.cancelled = s.cancelled.max(job);
             let c = s.cancelled;
-            s.queue.retain(|t| t.job() > c);
+            s.queue.retain(|t| t.message.job() > c);
             if s.session.as_ref().is_some_and(|(j, _)| *j <= c) {
                 s.session = None;
             }
         });
         return;
     }
-    let Some(task) = Task::from_message(incoming) else {
-        return;
-    };
+    let task = Task::new(incoming);
     let start = STATE.with(|s| {
         let mut s = s.borrow_mut();
         s.queue.push_back(task);
@@ -250,7 +180,7 @@ async fn run_queue() {
         }) else {
             return;
         };
-        let job = task.job();
+        let job = task.message.job();
         if is_cancelled(job) {
             continue;
         }
@@ -273,8 +203,14 @@ fn parse_settings(text: &str) -> Result<Settings, String> {
 const NO_SINK: &str = "a session without a sink does not fail";
 
 async fn run_task(task: Task) -> Result<(), String> {
-    match task {
-        Task::Begin { job, settings } => {
+    let Task {
+        message,
+        files,
+        prefetch,
+    } = task;
+    let mut files = files.into_iter();
+    match message {
+        Message::Begin { job, settings } => {
             let session = Session::new(&parse_settings(&settings)?)?;
             STATE.with(|s| {
                 let mut s = s.borrow_mut();
@@ -284,12 +220,8 @@ async fn run_task(task: Task) -> Result<(), String> {
             });
             Ok(())
         }
-        Task::File {
-            job,
-            file,
-            name,
-            prefetch,
-        } => {
+        Message::File { job, name } => {
+            let file = files.next().ok_or("a file message without its file")?;
             let Some(mut session) = take_session(job) else {
                 return Err("a file arrived before its job began".into());
             };
@@ -309,14 +241,14 @@ async fn run_task(task: Task) -> Result<(), String> {
             });
             Ok(())
         }
-        Task::Part {
+        Message::Part {
             job,
-            file,
             name,
             start,
             end,
             index,
         } => {
+            let file = files.next().ok_or("a part message without its file")?;
             let mut session = match STATE.with(|s| s.borrow_mut().ranges.take()) {
                 Some((j, session)) if j == job => session,
                 _ => {
@@ -352,7 +284,7 @@ async fn run_task(task: Task) -> Result<(), String> {
             post_bytes(&Reply::Part { job, index, name }, "part", &mine.to_bytes());
             Ok(())
         }
-        Task::End { job } => {
+        Message::End { job } => {
             let session = take_session(job).ok_or("the job ended before it began")?;
             let max = session.settings().reject_samples;
             let (mut summary, _) = session.finish().expect(NO_SINK);
@@ -364,6 +296,24 @@ async fn run_task(task: Task) -> Result<(), String> {
             post_bytes(&Reply::Summary { job }, "summary", &summary.to_bytes());
             Ok(())
         }
-        Task::Export(e) => opfs::export(e).await,
+        Message::Export {
+            job,
+            settings,
+            files: names,
+            parsed,
+            rejected,
+        } => {
+            let files = files.zip(names.into_iter().map(|n| n.name)).collect();
+            opfs::export(opfs::Export {
+                job,
+                settings,
+                files,
+                parsed,
+                rejected,
+            })
+            .await
+        }
+        // Acted on when it arrives.
+        Message::Cancel { .. } => Ok(()),
     }
 }

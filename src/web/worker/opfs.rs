@@ -4,7 +4,7 @@
 
 use super::protocol::{post, Reply};
 use super::read::{read_file, Progress};
-use super::{is_cancelled, parse_settings, scope, Export};
+use super::{is_cancelled, parse_settings, scope};
 use crate::outputs::{Anonymize, FileSink};
 use crate::session::Session;
 use crate::web::js_error_text;
@@ -12,9 +12,18 @@ use std::io::{self, BufWriter, Write};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    FileSystemDirectoryHandle, FileSystemFileHandle, FileSystemGetFileOptions,
+    Blob, FileSystemDirectoryHandle, FileSystemFileHandle, FileSystemGetFileOptions,
     FileSystemReadWriteOptions, FileSystemSyncAccessHandle,
 };
+
+/// An export to run: the settings, the files in order, the names to write.
+pub(super) struct Export {
+    pub job: f64,
+    pub settings: String,
+    pub files: Vec<(Blob, String)>,
+    pub parsed: String,
+    pub rejected: String,
+}
 
 /// Writes into a file of the origin-private file system through a sync access handle
 /// (dedicated workers only; Chromium, Firefox and Safari have it).
