@@ -11,12 +11,15 @@
 
 pub mod bots;
 pub mod chart;
+pub mod datasets;
 pub mod decode;
 pub mod gen;
 pub mod ip;
 pub mod line;
+pub mod methods;
 pub mod outputs;
 pub mod parse;
+pub mod period;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod pool;
 pub mod range;

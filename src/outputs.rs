@@ -3,7 +3,8 @@
 
 use crate::ip::IpKey;
 use crate::parse::{Parser, Record, Reject};
-use crate::report::{self, ObjectRow, Report, WeekRow};
+use crate::period::Period;
+use crate::report::{self, DatasetRow, ObjectRow, PeriodRow, Report};
 use crate::session::{At, Sink};
 use crate::settings::Settings;
 use crate::summary::Summary;
@@ -208,44 +209,105 @@ pub fn write_filtered<W: Write>(w: W, s: &Summary, anon: &Anonymize) -> io::Resu
     out.flush()
 }
 
-/// `downloads_per_week.csv`.
-pub fn write_weeks<W: Write>(w: W, weeks: &[WeekRow]) -> io::Result<()> {
+/// The columns of every `downloads_per_<period>.csv`.
+pub const PERIOD_HEADER: [&str; 7] = [
+    "period_start",
+    "period_end",
+    "downloads",
+    "new_unique_users",
+    "active_unique_users",
+    "bytes_sent",
+    "partial",
+];
+
+fn period_cells(r: &PeriodRow) -> [String; 7] {
+    [
+        r.period_start.clone(),
+        r.period_end.clone(),
+        r.downloads.to_string(),
+        r.new_unique_users.to_string(),
+        r.active_unique_users.to_string(),
+        r.bytes_sent.to_string(),
+        r.partial.to_string(),
+    ]
+}
+
+/// `downloads_per_<period>.csv`: one row a period, partial ones marked.
+pub fn write_periods<W: Write>(w: W, rows: &[PeriodRow]) -> io::Result<()> {
     let mut out = csv_writer(w);
-    out.write_record([
-        "week_start",
-        "week_end",
-        "downloads",
-        "new_unique_users",
-        "active_unique_users",
-        "bytes_sent",
-    ])
-    .map_err(io::Error::other)?;
-    for r in weeks {
-        out.write_record([
-            r.week_start.clone(),
-            r.week_end.clone(),
-            r.downloads.to_string(),
-            r.new_unique_users.to_string(),
-            r.active_unique_users.to_string(),
-            r.bytes_sent.to_string(),
-        ])
-        .map_err(io::Error::other)?;
+    out.write_record(PERIOD_HEADER).map_err(csv_error)?;
+    for r in rows {
+        out.write_record(period_cells(r)).map_err(csv_error)?;
     }
     out.flush()
 }
 
-/// `top_objects.csv` (first column `key`) or `top_prefixes.csv` (first column `prefix`).
-pub fn write_objects<W: Write>(w: W, first_column: &str, rows: &[ObjectRow]) -> io::Result<()> {
+/// `downloads_per_dataset.csv`: one row a dataset, most downloaded first.
+pub fn write_datasets<W: Write>(w: W, rows: &[DatasetRow]) -> io::Result<()> {
     let mut out = csv_writer(w);
-    let decoded = format!("{first_column}_decoded");
     out.write_record([
-        first_column,
-        decoded.as_str(),
+        "dataset",
+        "doi",
+        "downloads",
+        "unique_users",
+        "bytes_sent",
+        "full_download_equivalents",
+        "first_download",
+        "last_download",
+    ])
+    .map_err(csv_error)?;
+    for r in rows {
+        out.write_record([
+            spreadsheet_safe(&r.dataset).into_owned(),
+            spreadsheet_safe(&r.doi).into_owned(),
+            r.downloads.to_string(),
+            r.unique_users.to_string(),
+            r.bytes_sent.to_string(),
+            format!("{:.2}", r.full_download_equivalents),
+            r.first_download.clone(),
+            r.last_download.clone(),
+        ])
+        .map_err(csv_error)?;
+    }
+    out.flush()
+}
+
+/// `downloads_per_dataset_per_month.csv`: each dataset's months, in the order of
+/// `downloads_per_dataset.csv`; a user is new in the month of their first counted
+/// download of that dataset.
+pub fn write_dataset_months<W: Write>(
+    w: W,
+    summary: &Summary,
+    datasets: &[DatasetRow],
+) -> io::Result<()> {
+    let mut out = csv_writer(w);
+    let mut header = vec!["dataset"];
+    header.extend(PERIOD_HEADER);
+    out.write_record(header).map_err(csv_error)?;
+    for d in datasets {
+        let name = spreadsheet_safe(&d.dataset);
+        for r in report::dataset_periods(summary, &d.dataset, Period::Month) {
+            let cells = period_cells(&r);
+            out.write_record(
+                std::iter::once(name.as_ref()).chain(cells.iter().map(String::as_str)),
+            )
+            .map_err(csv_error)?;
+        }
+    }
+    out.flush()
+}
+
+/// `top_objects.csv`: every object key, most downloaded first.
+pub fn write_objects<W: Write>(w: W, rows: &[ObjectRow]) -> io::Result<()> {
+    let mut out = csv_writer(w);
+    out.write_record([
+        "key",
+        "key_decoded",
         "downloads",
         "unique_users",
         "bytes_sent",
     ])
-    .map_err(io::Error::other)?;
+    .map_err(csv_error)?;
     for r in rows {
         out.write_record([
             spreadsheet_safe(&r.key).into_owned(),
@@ -254,7 +316,7 @@ pub fn write_objects<W: Write>(w: W, first_column: &str, rows: &[ObjectRow]) -> 
             r.unique_users.to_string(),
             r.bytes_sent.to_string(),
         ])
-        .map_err(io::Error::other)?;
+        .map_err(csv_error)?;
     }
     out.flush()
 }
@@ -262,36 +324,63 @@ pub fn write_objects<W: Write>(w: W, first_column: &str, rows: &[ObjectRow]) -> 
 /// The outputs made from the summary alone (not by a pass over the lines), by file name.
 /// The CLI writes them all; the page offers each as a download. One function for both,
 /// so their bytes are the same.
-pub const SUMMARY_OUTPUTS: [&str; 5] = [
+pub const SUMMARY_OUTPUTS: [&str; 11] = [
     "parsed_output_filt.csv",
+    "downloads_per_day.csv",
     "downloads_per_week.csv",
+    "downloads_per_month.csv",
+    "downloads_per_quarter.csv",
+    "downloads_per_year.csv",
+    "downloads_per_dataset.csv",
+    "downloads_per_dataset_per_month.csv",
     "top_objects.csv",
-    "top_prefixes.csv",
+    "methods.txt",
     "summary.json",
 ];
 
-/// Writes the summary output called `name` (one of [`SUMMARY_OUTPUTS`]).
-pub fn write_summary_output<W: Write>(
-    name: &str,
-    mut w: W,
-    summary: &Summary,
-    report: &Report,
-    settings: &Settings,
-    anon: &Anonymize,
-) -> io::Result<()> {
-    match name {
-        "parsed_output_filt.csv" => write_filtered(w, summary, anon),
-        "downloads_per_week.csv" => write_weeks(w, &report.weeks),
-        "top_objects.csv" => write_objects(w, "key", &report::top_objects(summary)),
-        "top_prefixes.csv" => write_objects(
-            w,
-            "prefix",
-            &report::top_prefixes(summary, settings.prefix_segments),
-        ),
-        "summary.json" => {
-            serde_json::to_writer_pretty(&mut w, report).map_err(io::Error::other)?;
-            w.flush()
+/// What the summary outputs are made from.
+pub struct Outputs<'a> {
+    /// The analysis.
+    pub summary: &'a Summary,
+    /// Its report.
+    pub report: &'a Report,
+    /// The settings it was made with.
+    pub settings: &'a Settings,
+    /// How IPs appear in `parsed_output_filt.csv`.
+    pub anon: &'a Anonymize,
+    /// The period the report is read by (the methods paragraph names it).
+    pub period: Period,
+}
+
+impl Outputs<'_> {
+    /// Writes the summary output called `name` (one of [`SUMMARY_OUTPUTS`]).
+    pub fn write<W: Write>(&self, name: &str, mut w: W) -> io::Result<()> {
+        let report = self.report;
+        if let Some(p) = name
+            .strip_prefix("downloads_per_")
+            .and_then(|n| n.strip_suffix(".csv"))
+            .and_then(Period::from_name)
+        {
+            return write_periods(w, report.periods.get(p));
         }
-        other => Err(io::Error::other(format!("no output called {other}"))),
+        match name {
+            "parsed_output_filt.csv" => write_filtered(w, self.summary, self.anon),
+            "downloads_per_dataset.csv" => write_datasets(w, &report.datasets),
+            "downloads_per_dataset_per_month.csv" => {
+                write_dataset_months(w, self.summary, &report.datasets)
+            }
+            "top_objects.csv" => write_objects(w, &report::top_objects(self.summary)),
+            "methods.txt" => {
+                let text = crate::methods::paragraph(self.settings, report, self.period);
+                w.write_all(text.as_bytes())?;
+                w.write_all(b"\n")?;
+                w.flush()
+            }
+            "summary.json" => {
+                serde_json::to_writer_pretty(&mut w, report).map_err(io::Error::other)?;
+                w.flush()
+            }
+            other => Err(io::Error::other(format!("no output called {other}"))),
+        }
     }
 }

@@ -1,11 +1,95 @@
-//! What a summary means to a person: the weekly series (every week from the first to the
-//! last counted download, zeros included), top objects, totals. Pure functions.
+//! What a summary means to a person: the series of every period (every period from the
+//! first to the last counted download, zeros included, the ones the logs cover only in
+//! part marked), the datasets, top objects, totals. Pure functions.
 
+use crate::period::Period;
 use crate::summary::HashMap;
-use crate::summary::{FileNote, ObjAgg, RejectSample, Removed, Summary};
-use crate::time::{day_of, iso_date, week_start, Day};
+use crate::summary::{DayAgg, FileNote, ObjAgg, RejectSample, Removed, Summary};
+use crate::time::{day_of, iso_date, rfc3339, Day};
+use roaring::RoaringBitmap;
 use serde::Serialize;
 use std::collections::BTreeMap;
+
+/// One period of a series.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PeriodRow {
+    /// Its first day, `YYYY-MM-DD`.
+    pub period_start: String,
+    /// Its last day, `YYYY-MM-DD`.
+    pub period_end: String,
+    /// Counted downloads.
+    pub downloads: u64,
+    /// Users whose first counted download (of the series: all datasets, or one) falls in it.
+    pub new_unique_users: u64,
+    /// Distinct users with a counted download in it.
+    pub active_unique_users: u64,
+    /// Sum of bytes_sent.
+    pub bytes_sent: u64,
+    /// The logs cover it only in part (it starts before the first day they cover, or ends
+    /// after the last): a low count there is not a drop.
+    pub partial: bool,
+}
+
+/// The series of every period.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Periods {
+    /// Days.
+    pub day: Vec<PeriodRow>,
+    /// Weeks, Monday to Sunday.
+    pub week: Vec<PeriodRow>,
+    /// Months.
+    pub month: Vec<PeriodRow>,
+    /// Quarters from January, April, July, October.
+    pub quarter: Vec<PeriodRow>,
+    /// Years.
+    pub year: Vec<PeriodRow>,
+}
+
+impl Periods {
+    /// The series of `period`.
+    pub fn get(&self, period: Period) -> &[PeriodRow] {
+        match period {
+            Period::Day => &self.day,
+            Period::Week => &self.week,
+            Period::Month => &self.month,
+            Period::Quarter => &self.quarter,
+            Period::Year => &self.year,
+        }
+    }
+}
+
+/// One dataset with its totals.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct DatasetRow {
+    /// Its name: a key folder as in the log (URL-encoded), or a name from the mapping.
+    pub dataset: String,
+    /// The name URL-decoded, for display.
+    pub dataset_decoded: String,
+    /// Its DOI, or empty.
+    pub doi: String,
+    /// Counted downloads.
+    pub downloads: u64,
+    /// Distinct users.
+    pub unique_users: u64,
+    /// Sum of bytes_sent.
+    pub bytes_sent: u64,
+    /// The sum of bytes_sent / object_size: what its downloads add up to in whole files.
+    pub full_download_equivalents: f64,
+    /// The first counted download, `YYYY-MM-DDTHH:MM:SSZ`.
+    pub first_download: String,
+    /// The last counted download.
+    pub last_download: String,
+}
+
+/// The days the logs cover: from the day of the earliest parsed line to the day of the
+/// latest.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    /// `YYYY-MM-DD`.
+    pub first_day: String,
+    /// `YYYY-MM-DD`.
+    pub last_day: String,
+}
 
 /// One week, Monday 00:00 UTC to Sunday 23:59:59 UTC.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -53,7 +137,7 @@ pub struct RejectRow {
 }
 
 /// Everything shown to a person, as the CLI prints it and the page draws it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {
     /// Files read.
     pub files: u64,
@@ -79,8 +163,14 @@ pub struct Report {
     pub removed: Removed,
     /// Parsed lines whose referer/user agent split was ambiguous.
     pub ambiguous_user_agent: u64,
-    /// The weekly series.
+    /// The weekly series (as `periods.week`, in the lab's columns).
     pub weeks: Vec<WeekRow>,
+    /// The days the logs cover.
+    pub coverage: Option<Coverage>,
+    /// The series of every period.
+    pub periods: Periods,
+    /// The datasets, most downloaded first.
+    pub datasets: Vec<DatasetRow>,
     /// Rejected lines per reason.
     pub rejected_by_reason: BTreeMap<String, u64>,
     /// Reasons with examples.
@@ -113,42 +203,163 @@ pub fn top_objects(s: &Summary) -> Vec<ObjectRow> {
     object_rows(&s.objects)
 }
 
-/// Key prefixes of `segments` path segments by downloads.
-pub fn top_prefixes(s: &Summary, segments: u32) -> Vec<ObjectRow> {
-    object_rows(&s.prefixes(segments))
+/// The days of every dataset put together: the series of all datasets.
+pub fn all_days(s: &Summary) -> Vec<DayAgg> {
+    let mut days: BTreeMap<Day, DayAgg> = BTreeMap::new();
+    for d in s.datasets.iter().flat_map(|ds| &ds.days) {
+        let e = days.entry(d.day).or_insert_with(|| DayAgg {
+            day: d.day,
+            ..DayAgg::default()
+        });
+        e.downloads += d.downloads;
+        e.bytes_sent += d.bytes_sent;
+        e.users |= &d.users;
+    }
+    days.into_values().collect()
 }
 
-/// The weekly series: every week from the first to the last counted download.
-pub fn weeks(s: &Summary) -> Vec<WeekRow> {
-    let (Some((&first, _)), Some((&last, _))) =
-        (s.weeks.first_key_value(), s.weeks.last_key_value())
-    else {
+/// The days the logs cover (from the earliest to the latest parsed line).
+pub fn covered_days(s: &Summary) -> Option<(Day, Day)> {
+    s.coverage.map(|(a, b)| (day_of(a), day_of(b)))
+}
+
+/// The series of `period` over `days` (in order): every period from the first to the last
+/// day with a download, zeros included. A user is new in the first period they are
+/// active in; a period is partial when it reaches outside the days `covered`.
+pub fn period_rows(days: &[DayAgg], period: Period, covered: Option<(Day, Day)>) -> Vec<PeriodRow> {
+    let (Some(first), Some(last)) = (days.first(), days.last()) else {
         return Vec::new();
     };
-    let mut new_users: HashMap<Day, u64> = HashMap::default();
-    for (_, f) in s.users.iter() {
-        *new_users.entry(week_start(day_of(f.time))).or_default() += 1;
-    }
     let mut rows = Vec::new();
-    let mut w = first;
-    while w <= last {
-        let agg = s.weeks.get(&w).copied().unwrap_or_default();
-        rows.push(WeekRow {
-            week_start: iso_date(w),
-            week_end: iso_date(w + 6),
-            downloads: agg.downloads,
-            new_unique_users: new_users.get(&w).copied().unwrap_or(0),
-            active_unique_users: s.active.get(&w).map_or(0, |set| set.len()),
-            bytes_sent: agg.bytes_sent,
-        });
-        w += 7;
+    let mut seen = RoaringBitmap::new();
+    let mut i = 0;
+    for start in period.starts(first.day, last.day) {
+        let next = period.next(start);
+        let mut row = PeriodRow {
+            period_start: iso_date(start),
+            period_end: iso_date(next - 1),
+            downloads: 0,
+            new_unique_users: 0,
+            active_unique_users: 0,
+            bytes_sent: 0,
+            partial: covered.is_none_or(|(a, b)| start < a || next - 1 > b),
+        };
+        let mut active = RoaringBitmap::new();
+        while let Some(d) = days.get(i).filter(|d| d.day < next) {
+            row.downloads += d.downloads;
+            row.bytes_sent += d.bytes_sent;
+            active |= &d.users;
+            i += 1;
+        }
+        row.active_unique_users = active.len();
+        row.new_unique_users = active.difference_len(&seen);
+        seen |= active;
+        rows.push(row);
     }
     rows
+}
+
+/// Every period's series over `days`.
+pub fn all_periods(days: &[DayAgg], covered: Option<(Day, Day)>) -> Periods {
+    let rows = |p| period_rows(days, p, covered);
+    Periods {
+        day: rows(Period::Day),
+        week: rows(Period::Week),
+        month: rows(Period::Month),
+        quarter: rows(Period::Quarter),
+        year: rows(Period::Year),
+    }
+}
+
+/// The datasets with their totals, most downloaded first (ties by name).
+pub fn datasets(s: &Summary) -> Vec<DatasetRow> {
+    struct Acc {
+        first: i64,
+        last: i64,
+        sizes: BTreeMap<u64, u64>,
+    }
+    let mut acc: Vec<Acc> = s
+        .datasets
+        .iter()
+        .map(|_| Acc {
+            first: i64::MAX,
+            last: i64::MIN,
+            sizes: BTreeMap::new(),
+        })
+        .collect();
+    for o in s.objects.values() {
+        let a = &mut acc[o.dataset as usize];
+        a.first = a.first.min(o.first);
+        a.last = a.last.max(o.last);
+        for &(size, bytes) in &o.sizes {
+            *a.sizes.entry(size).or_default() += bytes;
+        }
+    }
+    let mut rows: Vec<DatasetRow> = s
+        .datasets
+        .iter()
+        .zip(acc)
+        .filter(|(d, _)| !d.days.is_empty())
+        .map(|(d, a)| {
+            let mut users = RoaringBitmap::new();
+            for day in &d.days {
+                users |= &day.users;
+            }
+            DatasetRow {
+                dataset: d.name.clone(),
+                dataset_decoded: crate::text::url_decode(d.name.as_bytes()),
+                doi: d.doi.clone(),
+                downloads: d.days.iter().map(|x| x.downloads).sum(),
+                unique_users: users.len(),
+                bytes_sent: d.days.iter().map(|x| x.bytes_sent).sum(),
+                full_download_equivalents: a
+                    .sizes
+                    .iter()
+                    .filter(|(&size, _)| size > 0)
+                    .map(|(&size, &bytes)| bytes as f64 / size as f64)
+                    .sum(),
+                first_download: rfc3339(a.first),
+                last_download: rfc3339(a.last),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        b.downloads
+            .cmp(&a.downloads)
+            .then_with(|| a.dataset.cmp(&b.dataset))
+    });
+    rows
+}
+
+/// The series of `period` of the dataset `name` (empty for a dataset it does not have).
+pub fn dataset_periods(s: &Summary, name: &str, period: Period) -> Vec<PeriodRow> {
+    s.datasets
+        .iter()
+        .find(|d| d.name == name)
+        .map_or(Vec::new(), |d| {
+            period_rows(&d.days, period, covered_days(s))
+        })
+}
+
+/// The lab's weekly columns, from the week series.
+fn weeks(rows: &[PeriodRow]) -> Vec<WeekRow> {
+    rows.iter()
+        .map(|r| WeekRow {
+            week_start: r.period_start.clone(),
+            week_end: r.period_end.clone(),
+            downloads: r.downloads,
+            new_unique_users: r.new_unique_users,
+            active_unique_users: r.active_unique_users,
+            bytes_sent: r.bytes_sent,
+        })
+        .collect()
 }
 
 impl Report {
     /// Builds the report of a summary.
     pub fn new(s: &Summary) -> Report {
+        let covered = covered_days(s);
+        let periods = all_periods(&all_days(s), covered);
         Report {
             files: s.files,
             bytes: s.bytes,
@@ -162,7 +373,13 @@ impl Report {
             candidates: s.candidates,
             removed: s.removed,
             ambiguous_user_agent: s.ambiguous_user_agent,
-            weeks: weeks(s),
+            weeks: weeks(&periods.week),
+            coverage: covered.map(|(a, b)| Coverage {
+                first_day: iso_date(a),
+                last_day: iso_date(b),
+            }),
+            periods,
+            datasets: datasets(s),
             rejected_by_reason: s
                 .rejects
                 .iter()

@@ -330,6 +330,7 @@ impl<S: Sink> Lines<S> {
             Ok(()) => {
                 f.parsed += 1;
                 self.summary.parsed += 1;
+                self.summary.saw(rec.time);
                 let mut written = self.sink.parsed(&rec, at);
                 if rec.ambiguous_user_agent {
                     self.summary.ambiguous_user_agent += 1;
@@ -338,7 +339,8 @@ impl<S: Sink> Lines<S> {
                     written = written.and(self.sink.candidate(&rec, at));
                     let removal = self.compiled.removal(&rec);
                     let line = line.strip_suffix(b"\r").unwrap_or(line);
-                    self.summary.candidate(&rec, line, removal);
+                    self.summary
+                        .candidate(&rec, line, removal, &self.compiled.datasets);
                 }
                 written
             }

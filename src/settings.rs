@@ -2,6 +2,7 @@
 //! and its compiled form used on the hot path.
 
 use crate::bots::{BotMatcher, BotRule};
+use crate::datasets::{DatasetRule, Datasets};
 use crate::ip::{Cidr, IpKey};
 use crate::time::{parse_iso_date, Day};
 use serde::{Deserialize, Serialize};
@@ -28,8 +29,13 @@ pub struct Settings {
     pub until: Option<String>,
     /// Count only keys that start with this prefix (raw or URL-decoded).
     pub prefix: Option<String>,
-    /// Group keys into folders of this many path segments for `top_prefixes.csv`.
-    pub prefix_segments: u32,
+    /// A key's dataset is its folder cut to this many path segments (when no mapping is
+    /// given): `zarr/<id>/0/1` is in `zarr/<id>` with 2.
+    #[serde(alias = "prefix_segments")]
+    pub dataset_segments: u32,
+    /// Datasets by key prefix (the mapping file `prefix,name,doi`); the longest matching
+    /// prefix wins, and keys that match none are "other". Empty: by folder.
+    pub datasets: Vec<DatasetRule>,
     /// Lines longer than this many bytes are rejected as `line_too_long`.
     pub max_line_bytes: u64,
     /// Stop inflating a gzip file after this many bytes (a guard against gzip bombs).
@@ -55,7 +61,8 @@ impl Default for Settings {
             since: None,
             until: None,
             prefix: None,
-            prefix_segments: 2,
+            dataset_segments: 2,
+            datasets: Vec::new(),
             max_line_bytes: crate::line::DEFAULT_MAX_LINE as u64,
             max_inflated_bytes: 256 << 30,
             max_inflate_ratio: 250,
@@ -90,6 +97,8 @@ pub struct Compiled {
     until: Option<Day>,
     prefix: Option<Vec<u8>>,
     bots: BotMatcher,
+    /// Which dataset a key is in.
+    pub datasets: Datasets,
 }
 
 impl Compiled {
@@ -116,6 +125,9 @@ impl Compiled {
                 return Err("since is after until".into());
             }
         }
+        if settings.dataset_segments == 0 {
+            return Err("dataset_segments must be at least 1".into());
+        }
         if settings.max_line_bytes == 0 {
             return Err("max_line_bytes must be at least 1".into());
         }
@@ -130,6 +142,7 @@ impl Compiled {
                 .filter(|p| !p.is_empty())
                 .map(|p| p.as_bytes().to_vec()),
             bots: BotMatcher::new(settings.bots),
+            datasets: Datasets::new(settings.dataset_segments, &settings.datasets),
         })
     }
 

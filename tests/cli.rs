@@ -98,20 +98,33 @@ fn analyze_writes_every_output_and_reports_bad_files() {
             ("logs/photo.png".to_string(), "binary".to_string())
         ]
     );
-    for f in [
-        "parsed_output.csv",
-        "parsed_output_filt.csv",
-        "downloads_per_week.csv",
-        "top_objects.csv",
-        "top_prefixes.csv",
-        "rejected_lines.txt",
-        "downloads_over_time.png",
-        "summary.json",
-    ] {
+    let mut written: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    written.sort();
+    let mut want: Vec<String> = s3logdrop::outputs::SUMMARY_OUTPUTS
+        .iter()
+        .chain(&["parsed_output.csv", "rejected_lines.txt", "downloads_over_time.png", "downloads_over_time.svg"])
+        .map(|s| s.to_string())
+        .collect();
+    want.sort();
+    assert_eq!(written, want);
+    for f in &want {
         assert!(out.join(f).metadata().unwrap().len() > 0, "{f}");
     }
     let png = std::fs::read(out.join("downloads_over_time.png")).unwrap();
     assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    // Twice the chart's layout, for print.
+    assert_eq!(u32::from_be_bytes(png[16..20].try_into().unwrap()), 1600);
+    let svg = std::fs::read_to_string(out.join("downloads_over_time.svg")).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("Downloads per week"));
+    let weeks = std::fs::read_to_string(out.join("downloads_per_week.csv")).unwrap();
+    assert!(weeks.starts_with(
+        "period_start,period_end,downloads,new_unique_users,active_unique_users,bytes_sent,partial\r\n"
+    ));
+    let methods = std::fs::read_to_string(out.join("methods.txt")).unwrap();
+    assert!(methods.contains("A download is a request of type REST.GET.OBJECT"), "{methods}");
 
     let parsed = std::fs::read_to_string(out.join("parsed_output.csv")).unwrap();
     assert!(parsed
@@ -125,14 +138,10 @@ fn analyze_writes_every_output_and_reports_bad_files() {
     let filt = std::fs::read_to_string(out.join("parsed_output_filt.csv")).unwrap();
     assert_eq!(filt.lines().count(), 1 + 8);
     assert!(!filt.contains("Googlebot"));
-    let weeks = std::fs::read_to_string(out.join("downloads_per_week.csv")).unwrap();
-    assert_eq!(
-        weeks.lines().next(),
-        Some("week_start,week_end,downloads,new_unique_users,active_unique_users,bytes_sent")
-    );
+    // The logs start on Monday 2024-02-05: its week is covered from its first day.
     assert_eq!(
         weeks.lines().nth(1),
-        Some("2024-02-05,2024-02-11,10,4,4,1000")
+        Some("2024-02-05,2024-02-11,10,4,4,1000,false")
     );
     let rejected = std::fs::read_to_string(out.join("rejected_lines.txt")).unwrap();
     assert!(rejected.contains("bad_time\tlogs/2024/02/2024-02-05-10-00-00-AAAA\t16\t"));
@@ -174,7 +183,10 @@ fn results_do_not_depend_on_threads() {
         );
         assert!(x == y, "{name:?} differs");
     }
-    assert_eq!(std::fs::read_dir(&three).unwrap().count(), 8);
+    assert_eq!(
+        std::fs::read_dir(&three).unwrap().count(),
+        s3logdrop::outputs::SUMMARY_OUTPUTS.len() + 4
+    );
 }
 
 #[test]

@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use s3logdrop::gen::{GenConfig, Generator};
 use s3logdrop::parse::Reject;
-use s3logdrop::report::{weeks, Report};
+use s3logdrop::report::Report;
 use s3logdrop::session::Session;
 use s3logdrop::settings::Settings;
 use s3logdrop::summary::{FileNoteKind, PartOfFile, Parts, Summary};
@@ -67,7 +67,7 @@ fn edge_cases_fixture() {
     assert_eq!(s.downloads, 9);
     // 2001:db8::1 written two ways is one user.
     assert_eq!(s.users.len(), 8);
-    let w = weeks(&s);
+    let w = Report::new(&s).weeks;
     // The +0200 Monday 01:30 line is Sunday 23:30 UTC: it belongs to the week of Feb 5.
     assert_eq!(w[0].week_start, "2024-02-05");
     assert_eq!(w[0].week_end, "2024-02-11");
@@ -119,7 +119,7 @@ fn gzip_multi_member_equals_plain() {
     );
     assert_eq!(gz.lines, plain.lines);
     assert_eq!(gz.downloads, plain.downloads);
-    assert_eq!(weeks(&gz), weeks(&plain));
+    assert_eq!(Report::new(&gz).weeks, Report::new(&plain).weeks);
     assert!(gz.file_notes.is_empty(), "{:?}", gz.file_notes);
 }
 

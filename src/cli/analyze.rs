@@ -2,7 +2,9 @@
 
 use super::args::AnonArg;
 use super::walk::collect;
-use s3logdrop::outputs::{self, Anonymize, FileSink};
+use s3logdrop::chart::{self, ChartOptions};
+use s3logdrop::outputs::{self, Anonymize, FileSink, Outputs};
+use s3logdrop::period::Period;
 use s3logdrop::pool::{self, PoolOptions};
 use s3logdrop::report::Report;
 use s3logdrop::session::Session;
@@ -36,6 +38,7 @@ pub fn analyze(
     out: &Path,
     settings: Settings,
     anon: AnonArg,
+    period: Period,
     mut pool_options: PoolOptions,
 ) -> Result<(), String> {
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
@@ -91,21 +94,29 @@ pub fn analyze(
     }
     summary.normalize();
     let report = Report::new(&summary);
+    let made = Outputs {
+        summary: &summary,
+        report: &report,
+        settings: &settings,
+        anon: &anon,
+        period,
+    };
     for name in outputs::SUMMARY_OUTPUTS {
-        write_file(out, name, |w| {
-            outputs::write_summary_output(name, w, &summary, &report, &settings, &anon)
-        })?;
+        write_file(out, name, |w| made.write(name, w))?;
     }
-    let opt = s3logdrop::chart::ChartOptions {
+    let opt = ChartOptions {
+        period,
+        downloads: report.downloads,
         unique_users: report.unique_users,
         ..Default::default()
     };
-    s3logdrop::chart::write_png(
-        &out.join("downloads_over_time.png"),
-        &report.weeks,
-        &opt,
-        (1200, 700),
-    )?;
+    let rows = report.periods.get(period);
+    chart::write_png(&out.join("downloads_over_time.png"), rows, &opt)?;
+    let svg = chart::svg(rows, &opt)?;
+    write_file(out, "downloads_over_time.svg", |mut w| {
+        w.write_all(svg.as_bytes())?;
+        w.flush()
+    })?;
     for n in &report.file_notes {
         eprintln!("note: {}: {} ({})", n.file, n.message, n.kind);
     }

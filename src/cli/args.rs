@@ -4,6 +4,7 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use s3logdrop::bots::BotRule;
 use s3logdrop::gen::GenConfig;
+use s3logdrop::period::Period;
 use s3logdrop::settings::Settings;
 use std::path::PathBuf;
 
@@ -37,6 +38,9 @@ pub enum Cmd {
         /// How remote IPs appear in parsed_output*.csv.
         #[arg(long, value_enum, default_value = "none")]
         anonymize: AnonArg,
+        /// The period of the chart (every period has its CSV).
+        #[arg(long, value_enum, default_value_t = Period::Week)]
+        period: Period,
         /// Threads (default: the machine's cores, at most 8). Results do not depend on it.
         #[arg(long, short = 'j')]
         jobs: Option<usize>,
@@ -148,9 +152,13 @@ pub struct SettingsArgs {
     /// Count only keys under this prefix.
     #[arg(long)]
     prefix: Option<String>,
-    /// Path segments per group in top_prefixes.csv.
-    #[arg(long, default_value_t = defaults().prefix_segments)]
-    prefix_segments: u32,
+    /// A key's dataset is its folder cut to this many path segments (`zarr/<id>` with 2).
+    #[arg(long, alias = "prefix-segments", default_value_t = defaults().dataset_segments)]
+    dataset_segments: u32,
+    /// Datasets by key prefix: a CSV file of rows `prefix,name,doi` (the longest matching
+    /// prefix wins; other keys are "other").
+    #[arg(long, value_name = "FILE")]
+    datasets: Option<PathBuf>,
     /// Longest line accepted, in bytes.
     #[arg(long, default_value_t = defaults().max_line_bytes)]
     max_line_bytes: u64,
@@ -163,10 +171,19 @@ pub struct SettingsArgs {
 }
 
 impl SettingsArgs {
-    /// The settings these flags give.
-    pub fn settings(&self) -> Settings {
+    /// The settings these flags give (the error: a mapping file that cannot be read).
+    pub fn settings(&self) -> Result<Settings, String> {
         let d = defaults();
-        Settings {
+        let datasets = match &self.datasets {
+            None => Vec::new(),
+            Some(p) => {
+                let text =
+                    std::fs::read_to_string(p).map_err(|e| format!("{}: {e}", p.display()))?;
+                s3logdrop::datasets::parse_mapping(&text)
+                    .map_err(|e| format!("{}: {e}", p.display()))?
+            }
+        };
+        Ok(Settings {
             include_website: self.include_website,
             include_206: self.include_206,
             require_sizes: !self.allow_missing_sizes,
@@ -176,11 +193,12 @@ impl SettingsArgs {
             since: self.since.clone(),
             until: self.until.clone(),
             prefix: self.prefix.clone(),
-            prefix_segments: self.prefix_segments,
+            dataset_segments: self.dataset_segments,
+            datasets,
             max_line_bytes: self.max_line_bytes,
             max_inflated_bytes: self.max_inflated_bytes,
             max_inflate_ratio: self.max_inflate_ratio,
             ..d
-        }
+        })
     }
 }

@@ -20,6 +20,7 @@ pub fn main() -> i32 {
             out,
             settings,
             anonymize,
+            period,
             jobs,
             chunk_size,
             range_bytes,
@@ -27,7 +28,9 @@ pub fn main() -> i32 {
             let mut pool_options = PoolOptions::new(jobs.unwrap_or_else(pool::default_jobs), &out);
             pool_options.chunk_size = chunk_size;
             pool_options.range_bytes = range_bytes;
-            analyze::analyze(&paths, &out, settings.settings(), anonymize, pool_options)
+            settings.settings().and_then(|settings| {
+                analyze::analyze(&paths, &out, settings, anonymize, period, pool_options)
+            })
         }
         Cmd::Parse { paths, format } => parse::parse_cmd(&paths, format),
         Cmd::Generate {

@@ -1,34 +1,67 @@
-//! Summaries compared by what they say, not by the ids they gave their users: the
-//! summaries of one input split, chunked or ordered differently are equal.
+//! Summaries compared by what they say, not by the ids they gave their users and
+//! datasets: the summaries of one input split, chunked or ordered differently are equal.
 
-use super::{FileNote, HashMap, ObjAgg, RejectAgg, Removed, Summary, Users, WeekAgg};
+use super::{FileNote, HashMap, ObjAgg, RejectAgg, Removed, Summary, Users};
 use crate::ip::IpKey;
 use crate::parse::Reject;
 use crate::time::{Day, UnixSeconds};
+use roaring::RoaringBitmap;
 use std::collections::BTreeMap;
 
-/// What a summary says, independent of the ids it gave users: for comparing summaries
-/// of the same input split or ordered differently.
+/// What a summary says, independent of the ids it gave users and datasets: for comparing
+/// summaries of the same input split or ordered differently.
 #[derive(Debug, PartialEq)]
 struct Canonical<'a> {
     counts: [u64; 10],
     removed: Removed,
-    weeks: &'a BTreeMap<Day, WeekAgg>,
+    coverage: Option<(UnixSeconds, UnixSeconds)>,
     users: BTreeMap<IpKey, (UnixSeconds, &'a str)>,
-    active: std::collections::BTreeSet<(Day, IpKey)>,
-    objects: CanonicalAggs<'a>,
+    datasets: BTreeMap<&'a str, CanonicalDataset<'a>>,
+    objects: BTreeMap<&'a str, CanonicalObject<'a>>,
     rejects: &'a BTreeMap<Reject, RejectAgg>,
     file_notes: &'a Vec<FileNote>,
 }
 
-type CanonicalAggs<'a> = BTreeMap<&'a str, (u64, u64, Vec<IpKey>)>;
+/// A dataset: its DOI and, per day, downloads, bytes and users.
+type CanonicalDataset<'a> = (&'a str, Vec<(Day, u64, u64, Vec<IpKey>)>);
 
-fn canonical_aggs<'a>(users: &Users, m: &'a HashMap<String, ObjAgg>) -> CanonicalAggs<'a> {
+/// An object: downloads, bytes, users, dataset name, first and last download, sizes.
+type CanonicalObject<'a> = (
+    u64,
+    u64,
+    Vec<IpKey>,
+    &'a str,
+    UnixSeconds,
+    UnixSeconds,
+    Vec<(u64, u64)>,
+);
+
+fn ips(users: &Users, set: &RoaringBitmap) -> Vec<IpKey> {
+    let mut ips: Vec<IpKey> = set.iter().map(|u| users.ip(u)).collect();
+    ips.sort();
+    ips
+}
+
+fn canonical_objects<'a>(
+    s: &'a Summary,
+    m: &'a HashMap<String, ObjAgg>,
+) -> BTreeMap<&'a str, CanonicalObject<'a>> {
     m.iter()
         .map(|(k, a)| {
-            let mut ips: Vec<IpKey> = a.users.iter().map(|u| users.ip(u)).collect();
-            ips.sort();
-            (k.as_str(), (a.downloads, a.bytes_sent, ips))
+            let mut sizes = a.sizes.clone();
+            sizes.sort_unstable();
+            let dataset = s.datasets[a.dataset as usize].name.as_str();
+            let users = ips(&s.users, &a.users);
+            let o = (
+                a.downloads,
+                a.bytes_sent,
+                users,
+                dataset,
+                a.first,
+                a.last,
+                sizes,
+            );
+            (k.as_str(), o)
         })
         .collect()
 }
@@ -49,27 +82,34 @@ impl Summary {
                 self.bytes_sent,
             ],
             removed: self.removed,
-            weeks: &self.weeks,
+            coverage: self.coverage,
             users: self
                 .users
                 .iter()
                 .map(|(ip, f)| (ip, (f.time, f.line.as_str())))
                 .collect(),
-            active: self
-                .active
+            datasets: self
+                .datasets
                 .iter()
-                .flat_map(|(&w, set)| set.iter().map(move |u| (w, self.users.ip(u))))
+                .map(|d| {
+                    let days = d
+                        .days
+                        .iter()
+                        .map(|x| (x.day, x.downloads, x.bytes_sent, ips(&self.users, &x.users)))
+                        .collect();
+                    (d.name.as_str(), (d.doi.as_str(), days))
+                })
                 .collect(),
-            objects: canonical_aggs(&self.users, &self.objects),
+            objects: canonical_objects(self, &self.objects),
             rejects: &self.rejects,
             file_notes: &self.file_notes,
         }
     }
 }
 
-/// Equal when they say the same: same counts, weeks, users and their first downloads,
-/// active weeks, objects with the same users (and so the same prefixes), rejects and
-/// notes — whatever ids each gave its users.
+/// Equal when they say the same: same counts, users and their first downloads, datasets
+/// with the same days and users, objects with the same users, rejects and notes —
+/// whatever ids each gave its users and datasets.
 impl PartialEq for Summary {
     fn eq(&self, other: &Summary) -> bool {
         self.canonical() == other.canonical()

@@ -4,22 +4,26 @@
 //!
 //! - this file: the summary, its aggregates, and how lines are added and summaries merged;
 //! - [`users`]: each user (remote IP) with a small id and their first download;
+//! - [`datasets`]: downloads per dataset and day, from which every period is made;
 //! - [`notes`]: problems with whole files, by kind;
 //! - [`parts`]: a big file read in byte ranges, put together;
 //! - `canonical`: summaries compared by what they say (`PartialEq`).
 
 mod canonical;
+pub mod datasets;
 pub mod notes;
 pub mod parts;
 pub mod users;
 
+pub use datasets::{DatasetAgg, DayAgg};
 pub use notes::{FileNote, FileNoteKind};
 pub use parts::{PartOfFile, Parts};
 pub use users::{FirstDownload, Users};
 
+use crate::datasets::Datasets;
 use crate::parse::{Record, Reject};
 use crate::settings::Removal;
-use crate::time::{day_of, week_start, Day};
+use crate::time::{day_of, UnixSeconds};
 use roaring::RoaringBitmap;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -30,17 +34,8 @@ pub type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomS
 /// See [`HashMap`].
 pub type HashSet<T> = std::collections::HashSet<T, foldhash::fast::RandomState>;
 
-/// Downloads and bytes of one week (keyed by its Monday).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WeekAgg {
-    /// Counted downloads.
-    pub downloads: u64,
-    /// Sum of their bytes_sent.
-    pub bytes_sent: u64,
-}
-
-/// Downloads, bytes and distinct users of one object key or key prefix.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Downloads, bytes and distinct users of one object key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjAgg {
     /// Counted downloads.
     pub downloads: u64,
@@ -49,6 +44,52 @@ pub struct ObjAgg {
     /// Distinct users, by their id in the summary's [`Users`]: a compressed bitmap
     /// (2 bytes an id while sparse, a bitmap when dense), a quarter of a hash set's size.
     pub users: RoaringBitmap,
+    /// The key's dataset: an index into the summary's `datasets`.
+    pub dataset: u32,
+    /// Time of the first and the last counted download.
+    pub first: UnixSeconds,
+    /// See `first`.
+    pub last: UnixSeconds,
+    /// bytes_sent summed by object_size (almost always one size a key): the full-download
+    /// equivalents are the sum of bytes / size, worked out when reported, so that they do
+    /// not depend on the order of additions.
+    pub sizes: Vec<(u64, u64)>,
+}
+
+impl ObjAgg {
+    /// An object of dataset `dataset` with no download yet.
+    pub fn new(dataset: u32) -> ObjAgg {
+        ObjAgg {
+            downloads: 0,
+            bytes_sent: 0,
+            users: RoaringBitmap::new(),
+            dataset,
+            first: UnixSeconds::MAX,
+            last: UnixSeconds::MIN,
+            sizes: Vec::new(),
+        }
+    }
+
+    /// Counts `bytes` sent of an object of `size` bytes towards the equivalents.
+    #[inline]
+    fn add_sized(&mut self, size: u64, bytes: u64) {
+        match self.sizes.iter_mut().find(|(s, _)| *s == size) {
+            Some((_, b)) => *b += bytes,
+            None => self.sizes.push((size, bytes)),
+        }
+    }
+
+    /// Full-download equivalents: the sum of bytes_sent / object_size (what 206 range
+    /// requests add up to), over the sizes in order.
+    pub fn equivalents(&self) -> f64 {
+        let mut sizes = self.sizes.clone();
+        sizes.sort_unstable();
+        sizes
+            .iter()
+            .filter(|(s, _)| *s > 0)
+            .map(|&(s, b)| b as f64 / s as f64)
+            .sum()
+    }
 }
 
 /// How many candidate downloads each filter removed, in the order they apply.
@@ -135,13 +176,16 @@ pub struct Summary {
     pub bytes_sent: u64,
     /// What each filter removed.
     pub removed: Removed,
-    /// Weeks by their Monday (days since 1970-01-01).
-    pub weeks: BTreeMap<Day, WeekAgg>,
     /// Each user (remote IP with a counted download) and its first download.
     pub users: Users,
-    /// Per week (by its Monday), the ids of the users with at least one counted download
-    /// in it.
-    pub active: BTreeMap<Day, RoaringBitmap>,
+    /// The datasets, with their downloads per day.
+    pub datasets: Vec<DatasetAgg>,
+    /// A dataset's index in `datasets`, by name.
+    #[serde(skip)]
+    dataset_index: HashMap<String, u32>,
+    /// The times of the earliest and the latest parsed line (any line, not only
+    /// downloads): which days the logs cover.
+    pub coverage: Option<(UnixSeconds, UnixSeconds)>,
     /// Per raw object key.
     pub objects: HashMap<String, ObjAgg>,
     /// Rejections by reason.
@@ -166,24 +210,6 @@ pub fn key_prefix(key: &[u8], n: u32) -> &[u8] {
         }
     }
     &key[..folder_end]
-}
-
-fn bump(map: &mut HashMap<String, ObjAgg>, key: &[u8], user: Option<u32>, bytes: u64) {
-    let agg = match std::str::from_utf8(key) {
-        Ok(k) => match map.get_mut(k) {
-            Some(a) => a,
-            None => map.entry(k.to_string()).or_default(),
-        },
-        // Keys are URL-encoded ASCII; invalid UTF-8 only comes from damaged lines.
-        Err(_) => map
-            .entry(String::from_utf8_lossy(key).into_owned())
-            .or_default(),
-    };
-    agg.downloads += 1;
-    agg.bytes_sent += bytes;
-    if let Some(u) = user {
-        agg.users.insert(u);
-    }
 }
 
 impl Summary {
@@ -214,8 +240,38 @@ impl Summary {
         }
     }
 
-    /// Records the outcome of a candidate download: removed by a filter, or counted.
-    pub fn candidate(&mut self, rec: &Record<'_>, line: &[u8], removal: Option<Removal>) {
+    /// Notes that a parsed line has time `t` (for the days the logs cover).
+    #[inline]
+    pub fn saw(&mut self, t: UnixSeconds) {
+        match &mut self.coverage {
+            Some((first, last)) => {
+                *first = (*first).min(t);
+                *last = (*last).max(t);
+            }
+            None => self.coverage = Some((t, t)),
+        }
+    }
+
+    /// The index of the dataset `name`, added if it is new.
+    fn dataset_id(&mut self, name: String, doi: String) -> u32 {
+        if let Some(&id) = self.dataset_index.get(&name) {
+            return id;
+        }
+        let id = u32::try_from(self.datasets.len()).expect("fewer than 2^32 datasets");
+        self.dataset_index.insert(name.clone(), id);
+        self.datasets.push(DatasetAgg::new(name, doi));
+        id
+    }
+
+    /// Records the outcome of a candidate download: removed by a filter, or counted (in
+    /// the dataset `datasets` gives its key).
+    pub fn candidate(
+        &mut self,
+        rec: &Record<'_>,
+        line: &[u8],
+        removal: Option<Removal>,
+        datasets: &Datasets,
+    ) {
         self.candidates += 1;
         if let Some(r) = removal {
             self.removed.add(r);
@@ -224,28 +280,15 @@ impl Summary {
         let bytes = rec.bytes_sent.unwrap_or(0);
         self.downloads += 1;
         self.bytes_sent += bytes;
-        let week = week_start(day_of(rec.time));
-        let w = self.weeks.entry(week).or_default();
-        w.downloads += 1;
-        w.bytes_sent += bytes;
         let user = rec.remote_ip.map(|ip| {
             let new_first = |rec: &Record<'_>| FirstDownload {
                 time: rec.time,
                 line: String::from_utf8_lossy(line).into_owned(),
-                last_week: Some(week),
             };
             match self.users.index.get(&ip) {
-                None => {
-                    let id = self.users.push(ip, new_first(rec));
-                    self.active.entry(week).or_default().insert(id);
-                    id
-                }
+                None => self.users.push(ip, new_first(rec)),
                 Some(&id) => {
                     let first = &mut self.users.list[id as usize].1;
-                    if first.last_week != Some(week) {
-                        first.last_week = Some(week);
-                        self.active.entry(week).or_default().insert(id);
-                    }
                     if rec.time <= first.time {
                         let new = new_first(rec);
                         if new.earlier_than(first) {
@@ -257,7 +300,31 @@ impl Summary {
             }
         });
         let key = rec.key().unwrap_or(b"-");
-        bump(&mut self.objects, key, user, bytes);
+        // Keys are URL-encoded ASCII; invalid UTF-8 only comes from damaged lines.
+        let k = String::from_utf8_lossy(key);
+        let obj = match self.objects.get_mut(k.as_ref()) {
+            Some(o) => o,
+            None => {
+                // A new key: its dataset is worked out once.
+                let (name, doi) = datasets.of(key);
+                let d = self.dataset_id(name, doi);
+                self.objects
+                    .entry(k.into_owned())
+                    .or_insert_with(|| ObjAgg::new(d))
+            }
+        };
+        obj.downloads += 1;
+        obj.bytes_sent += bytes;
+        if let Some(u) = user {
+            obj.users.insert(u);
+        }
+        obj.first = obj.first.min(rec.time);
+        obj.last = obj.last.max(rec.time);
+        if let Some(size) = rec.object_size {
+            obj.add_sized(size, bytes);
+        }
+        let dataset = obj.dataset as usize;
+        self.datasets[dataset].add(day_of(rec.time), bytes, user);
     }
 
     /// Adds another summary into this one.
@@ -279,10 +346,9 @@ impl Summary {
         self.downloads += other.downloads;
         self.bytes_sent += other.bytes_sent;
         self.removed.merge(&other.removed);
-        for (w, a) in other.weeks {
-            let e = self.weeks.entry(w).or_default();
-            e.downloads += a.downloads;
-            e.bytes_sent += a.bytes_sent;
+        if let Some((first, last)) = other.coverage {
+            self.saw(first);
+            self.saw(last);
         }
         // Their user ids, as ids of this summary.
         let mut ids = Vec::with_capacity(other.users.list.len());
@@ -309,13 +375,31 @@ impl Summary {
                 *mine |= v;
             }
         };
-        for (w, theirs) in other.active {
-            translate(theirs, self.active.entry(w).or_default());
+        // Their datasets, as datasets of this summary.
+        let mut dataset_ids = Vec::with_capacity(other.datasets.len());
+        for theirs in other.datasets {
+            let mine = self.dataset_id(theirs.name, theirs.doi);
+            dataset_ids.push(mine);
+            let mine = &mut self.datasets[mine as usize];
+            for d in theirs.days {
+                let e = mine.day_mut(d.day);
+                e.downloads += d.downloads;
+                e.bytes_sent += d.bytes_sent;
+                translate(d.users, &mut e.users);
+            }
         }
         for (k, a) in other.objects {
-            let e = self.objects.entry(k).or_default();
+            let e = self
+                .objects
+                .entry(k)
+                .or_insert_with(|| ObjAgg::new(dataset_ids[a.dataset as usize]));
             e.downloads += a.downloads;
             e.bytes_sent += a.bytes_sent;
+            e.first = e.first.min(a.first);
+            e.last = e.last.max(a.last);
+            for (size, bytes) in a.sizes {
+                e.add_sized(size, bytes);
+            }
             translate(a.users, &mut e.users);
         }
         for (r, a) in other.rejects {
@@ -329,26 +413,6 @@ impl Summary {
         self.file_notes.sort();
     }
 
-    /// Per key prefix of `segments` path segments (a dataset folder): downloads,
-    /// bytes and distinct users, put together from the objects (each download counts
-    /// once for its object and so once for its prefix).
-    pub fn prefixes(&self, segments: u32) -> HashMap<String, ObjAgg> {
-        let mut out: HashMap<String, ObjAgg> = HashMap::default();
-        for (k, a) in &self.objects {
-            let prefix = key_prefix(k.as_bytes(), segments);
-            // A key is valid UTF-8 and cut at a '/', so its prefix is too.
-            let prefix = std::str::from_utf8(prefix).expect("cut at an ASCII byte");
-            let e = match out.get_mut(prefix) {
-                Some(e) => e,
-                None => out.entry(prefix.to_string()).or_default(),
-            };
-            e.downloads += a.downloads;
-            e.bytes_sent += a.bytes_sent;
-            e.users |= &a.users;
-        }
-        out
-    }
-
     /// The summary in the compact binary form that workers post to the page.
     pub fn to_bytes(&self) -> Vec<u8> {
         postcard::to_stdvec(self).expect("a summary serialises")
@@ -356,12 +420,27 @@ impl Summary {
 
     /// A summary from [`Summary::to_bytes`].
     pub fn from_bytes(bytes: &[u8]) -> Result<Summary, String> {
-        let s: Summary = postcard::from_bytes(bytes)
+        let mut s: Summary = postcard::from_bytes(bytes)
             .map_err(|e| format!("a summary was not understood: {e}"))?;
         let n = s.users.len();
         let bad = |set: &RoaringBitmap| set.max().is_some_and(|u| u as usize >= n);
-        if s.objects.values().any(|a| bad(&a.users)) || s.active.values().any(bad) {
+        let mut days = s.datasets.iter().flat_map(|d| &d.days);
+        if s.objects.values().any(|a| bad(&a.users)) || days.any(|d| bad(&d.users)) {
             return Err("a summary names a user it does not have".into());
+        }
+        if s.objects
+            .values()
+            .any(|a| a.dataset as usize >= s.datasets.len())
+        {
+            return Err("a summary names a dataset it does not have".into());
+        }
+        for (id, d) in s.datasets.iter().enumerate() {
+            if s.dataset_index.insert(d.name.clone(), id as u32).is_some() {
+                return Err("a dataset appears twice in a summary".into());
+            }
+            if !d.days.windows(2).all(|w| w[0].day < w[1].day) {
+                return Err("a dataset's days are out of order".into());
+            }
         }
         Ok(s)
     }
@@ -373,7 +452,7 @@ impl Summary {
             && self.lines == 0
             && self.candidates == 0
             && self.users.is_empty()
-            && self.weeks.is_empty()
+            && self.datasets.is_empty()
             && self.objects.is_empty()
             && self.rejects.is_empty()
             && self.file_notes.is_empty()

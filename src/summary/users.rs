@@ -3,7 +3,7 @@
 
 use super::HashMap;
 use crate::ip::IpKey;
-use crate::time::{Day, UnixSeconds};
+use crate::time::UnixSeconds;
 use serde::{Deserialize, Serialize};
 
 /// A user's earliest counted download. Ties on time go to the smallest line, so the
@@ -14,10 +14,6 @@ pub struct FirstDownload {
     pub time: UnixSeconds,
     /// The whole line (lossy UTF-8), re-parsed for `parsed_output_filt.csv`.
     pub line: String,
-    /// The week of this user's last counted download seen by this summary: logs arrive
-    /// mostly in time order, so most downloads skip the (week, user) set. A cache only.
-    #[serde(skip)]
-    pub(super) last_week: Option<Day>,
 }
 
 impl PartialEq for FirstDownload {

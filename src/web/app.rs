@@ -2,8 +2,9 @@
 //! summaries and answers with the report, the summary outputs and the chart.
 
 use crate::chart::{self, ChartOptions};
-use crate::outputs::{self, Anonymize};
-use crate::report::{self, ObjectRow, Report};
+use crate::outputs::{Anonymize, Outputs};
+use crate::period::Period;
+use crate::report::{self, ObjectRow, PeriodRow, Report};
 use crate::settings::{Compiled, Settings};
 use crate::summary::{HashMap, PartOfFile, Parts, Summary};
 use serde::Serialize;
@@ -64,15 +65,30 @@ pub fn check_settings(json: &str) -> Result<String, JsError> {
     serde_json::to_string(&s).map_err(err)
 }
 
+/// Reads a mapping file (`prefix,name,doi` rows) into the settings' `datasets` (JSON),
+/// or says which row is wrong.
+#[wasm_bindgen]
+pub fn parse_datasets(text: &str) -> Result<String, JsError> {
+    let rules = crate::datasets::parse_mapping(text).map_err(err)?;
+    serde_json::to_string(&rules).map_err(err)
+}
+
+fn period(name: &str) -> Result<Period, JsError> {
+    Period::from_name(name).ok_or_else(|| err(format!("no period called {name}")))
+}
+
+fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
+    let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    v.serialize(&ser).map_err(err)
+}
+
 /// What the page shows, in one object.
 #[derive(Serialize)]
 struct PageReport<'a> {
     #[serde(flatten)]
     report: &'a Report,
     top_objects: Vec<ObjectRow>,
-    top_prefixes: Vec<ObjectRow>,
     objects: usize,
-    prefixes: usize,
 }
 
 /// The merged summary of one analysis. A run's partial summaries are merged as they
@@ -166,63 +182,115 @@ impl Analysis {
         self.report.as_ref().expect("just made")
     }
 
-    /// The report with the first rows of the top objects and prefixes, as a JS object.
+    /// The report with the first rows of the top objects, as a JS object.
     pub fn report(&mut self) -> Result<JsValue, JsError> {
         self.report_ref();
         let mut top_objects = report::top_objects(&self.summary);
-        let mut top_prefixes = report::top_prefixes(&self.summary, self.settings.prefix_segments);
-        let (objects, prefixes) = (top_objects.len(), top_prefixes.len());
+        let objects = top_objects.len();
         top_objects.truncate(SHOWN_ROWS);
-        top_prefixes.truncate(SHOWN_ROWS);
-        let page = PageReport {
+        to_js(&PageReport {
             report: self.report.as_ref().expect("made above"),
             top_objects,
-            top_prefixes,
             objects,
-            prefixes,
-        };
-        let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
-        page.serialize(&ser).map_err(err)
+        })
     }
 
-    /// The bytes of one summary output (`downloads_per_week.csv`, `top_objects.csv`,
-    /// `top_prefixes.csv`, `parsed_output_filt.csv`, `summary.json`): the same bytes as
-    /// the CLI writes.
-    pub fn output(&mut self, name: &str) -> Result<Vec<u8>, JsError> {
+    /// The rows of `period` (`day`, `week`, `month`, `quarter`, `year`) of one dataset.
+    pub fn dataset_periods(
+        &mut self,
+        dataset: &str,
+        period_name: &str,
+    ) -> Result<JsValue, JsError> {
+        let rows = report::dataset_periods(&self.summary, dataset, period(period_name)?);
+        to_js(&rows)
+    }
+
+    /// The methods paragraph, for the tables of `period`.
+    pub fn methods(&mut self, period_name: &str) -> Result<String, JsError> {
+        let p = period(period_name)?;
+        let settings = self.settings.clone();
+        Ok(crate::methods::paragraph(&settings, self.report_ref(), p))
+    }
+
+    /// The bytes of one summary output (see `outputs::SUMMARY_OUTPUTS`; `methods.txt`
+    /// for the tables of `period`): the same bytes as the CLI writes.
+    pub fn output(&mut self, name: &str, period_name: &str) -> Result<Vec<u8>, JsError> {
+        let period = period(period_name)?;
         self.report_ref();
         let mut out = Vec::new();
-        let report = self.report.as_ref().expect("made above");
-        outputs::write_summary_output(
-            name,
-            &mut out,
-            &self.summary,
-            report,
-            &self.settings,
-            &Anonymize::None,
-        )
-        .map_err(err)?;
+        let made = Outputs {
+            summary: &self.summary,
+            report: self.report.as_ref().expect("made above"),
+            settings: &self.settings,
+            anon: &Anonymize::None,
+            period,
+        };
+        made.write(name, &mut out).map_err(err)?;
         Ok(out)
     }
 
-    /// Draws the weekly chart on `canvas`, whose width and height are already in device
-    /// pixels; `scale` is the device pixel ratio (fonts and lines grow with it).
+    /// The chart's options and rows: of `dataset`, or of all downloads when it is empty.
+    fn chart_rows(
+        &mut self,
+        period_name: &str,
+        dataset: &str,
+    ) -> Result<(Vec<PeriodRow>, ChartOptions), JsError> {
+        let period = period(period_name)?;
+        let report = self.report_ref().clone();
+        if dataset.is_empty() {
+            let opt = ChartOptions {
+                period,
+                downloads: report.downloads,
+                unique_users: report.unique_users,
+                ..Default::default()
+            };
+            return Ok((report.periods.get(period).to_vec(), opt));
+        }
+        let row = report
+            .datasets
+            .iter()
+            .find(|d| d.dataset == dataset)
+            .ok_or_else(|| err(format!("no dataset called {dataset}")))?;
+        let opt = ChartOptions {
+            period,
+            downloads: row.downloads,
+            unique_users: row.unique_users,
+            subject: Some(row.dataset_decoded.clone()),
+            ..Default::default()
+        };
+        Ok((report::dataset_periods(&self.summary, dataset, period), opt))
+    }
+
+    /// Draws the chart of `period` (of one dataset, or of all when `dataset` is empty) on
+    /// `canvas`, whose size is already in device pixels; `scale` multiplies text and
+    /// lines (the device pixel ratio, times a little more on a wide screen).
     pub fn draw(
         &mut self,
         canvas: HtmlCanvasElement,
+        period_name: &str,
+        dataset: &str,
         show_bytes: bool,
         scale: f64,
     ) -> Result<(), JsError> {
-        let report = self.report_ref();
-        let opt = ChartOptions {
-            scale,
-            show_bytes,
-            unique_users: report.unique_users,
-            ..Default::default()
-        };
+        let (rows, mut opt) = self.chart_rows(period_name, dataset)?;
+        opt.show_bytes = show_bytes;
+        opt.scale = scale;
         let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas)
             .ok_or_else(|| err("the canvas has no 2D context"))?;
         use plotters::prelude::IntoDrawingArea;
-        chart::draw(&backend.into_drawing_area(), &report.weeks, &opt).map_err(err)
+        chart::draw(&backend.into_drawing_area(), &rows, &opt).map_err(err)
+    }
+
+    /// The chart as SVG (vector, for print), as `draw` draws it.
+    pub fn chart_svg(
+        &mut self,
+        period_name: &str,
+        dataset: &str,
+        show_bytes: bool,
+    ) -> Result<String, JsError> {
+        let (rows, mut opt) = self.chart_rows(period_name, dataset)?;
+        opt.show_bytes = show_bytes;
+        chart::svg(&rows, &opt).map_err(err)
     }
 }
 

@@ -1,0 +1,148 @@
+//! The method in plain words: one paragraph, made from the settings in force and the
+//! report, that a lab can paste into a report to its funder (`methods.txt`, and the page's
+//! "How these numbers are counted").
+
+use crate::bots::BotRule;
+use crate::period::Period;
+use crate::report::Report;
+use crate::settings::Settings;
+
+/// `12345` as `12,345`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
+/// The paragraph for the report of `settings`, with `period` the one the tables show.
+pub fn paragraph(settings: &Settings, report: &Report, period: Period) -> String {
+    let mut p = Vec::new();
+    match &report.coverage {
+        Some(c) => p.push(format!(
+            "Downloads were counted from the Amazon S3 server access logs of the bucket, which cover {} to {} (UTC).",
+            c.first_day, c.last_day
+        )),
+        None => p.push("Downloads were counted from the Amazon S3 server access logs of the bucket.".into()),
+    }
+    p.push(format!(
+        "{} in {} were read; {} could not be read as log lines and {} not counted.",
+        plural(report.lines, "log line", "log lines"),
+        plural(report.files, "file", "files"),
+        plural(report.rejected, "line", "lines"),
+        if report.rejected == 1 { "was" } else { "were" }
+    ));
+    let mut ops = vec!["REST.GET.OBJECT (a download through the S3 API)"];
+    if settings.include_website {
+        ops.push("WEBSITE.GET.OBJECT (a download through the bucket's website)");
+    }
+    let status = if settings.include_206 {
+        "status 200 (a whole file) or 206 (a part of a file; each part counts)"
+    } else {
+        "status 200 (a whole file; partial range requests are not counted)"
+    };
+    let sizes = if settings.require_sizes {
+        ", with the bytes sent and the object size recorded"
+    } else {
+        ""
+    };
+    p.push(format!(
+        "A download is a request of type {} answered with {}{}.",
+        ops.join(" or "),
+        status,
+        sizes
+    ));
+    let bots = report.removed.bot;
+    p.push(match settings.bots {
+        BotRule::Default => format!(
+            "Requests whose user agent contains \"bot\" or \"crawl\" were removed as robots ({}), except those of the AWS SDK (botocore, used by aws-cli and boto3), which people use to download.",
+            plural(bots, "download", "downloads")
+        ),
+        BotRule::Lab => format!(
+            "Requests whose user agent contains \"bot\" or \"crawl\" were removed as robots ({}).",
+            plural(bots, "download", "downloads")
+        ),
+        BotRule::Counter => format!(
+            "Requests from user agents on the COUNTER robots list, which also lists scripted clients such as curl, wget and python, were removed ({}).",
+            plural(bots, "download", "downloads")
+        ),
+        BotRule::Off => "No request was removed as a robot.".into(),
+    });
+    let mut excluded = Vec::new();
+    if settings.exclude_aws_internal {
+        excluded
+            .push("requests made by AWS itself (replication, inventory, log delivery)".to_string());
+    }
+    let ips: Vec<&str> = settings
+        .exclude_ips
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if !ips.is_empty() {
+        excluded.push(format!("requests from {}", ips.join(", ")));
+    }
+    match (&settings.since, &settings.until) {
+        (Some(a), Some(b)) => excluded.push(format!("requests outside {a} to {b}")),
+        (Some(a), None) => excluded.push(format!("requests before {a}")),
+        (None, Some(b)) => excluded.push(format!("requests after {b}")),
+        (None, None) => {}
+    }
+    if let Some(prefix) = settings.prefix.as_deref().filter(|p| !p.is_empty()) {
+        excluded.push(format!("files whose key does not start with {prefix}"));
+    }
+    if !excluded.is_empty() {
+        p.push(format!("Not counted: {}.", excluded.join("; ")));
+    }
+    p.push(format!(
+        "That leaves {} and {} bytes sent.",
+        plural(report.downloads, "counted download", "counted downloads"),
+        thousands(report.bytes_sent)
+    ));
+    p.push(format!(
+        "A unique user is an IP address with a counted download (an address written in two ways counts once), counted after robots were removed; {} unique users in all. In each {}, new unique users are those whose first counted download falls in it, and active unique users those with any counted download in it.",
+        thousands(report.unique_users),
+        period.name()
+    ));
+    p.push(
+        "Weeks run Monday to Sunday, quarters start in January, April, July and October, and all dates are in UTC; a period the logs cover only in part is marked partial.".into(),
+    );
+    p.push(if settings.datasets.is_empty() {
+        format!(
+            "A dataset is the folder of a file's key, cut to its first {}.",
+            plural(u64::from(settings.dataset_segments), "folder", "folders")
+        )
+    } else {
+        format!(
+            "Datasets are named by a list of {} key prefixes (the longest matching prefix wins; other files are counted as \"other\").",
+            thousands(settings.datasets.len() as u64)
+        )
+    });
+    p.push(format!(
+        "Counted with s3logdrop {}, on the person's own computer.",
+        env!("CARGO_PKG_VERSION")
+    ));
+    p.join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thousands;
+
+    #[test]
+    fn thousands_are_grouped() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(1234567), "1,234,567");
+    }
+}

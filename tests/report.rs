@@ -1,0 +1,300 @@
+//! The report's periods and datasets against a naive recomputation from the parsed lines:
+//! every download kept in a list, grouped with plain maps and sets. Over random
+//! generated logs (spread over months and years, with nasty lines), cut into random
+//! sessions merged in random order, since month and year user sets must merge like the
+//! weekly ones.
+
+mod common;
+
+use common::run_files;
+use s3logdrop::datasets::{parse_mapping, Datasets, OTHER};
+use s3logdrop::gen::{GenConfig, Generator};
+use s3logdrop::ip::IpKey;
+use s3logdrop::parse::Parser;
+use s3logdrop::period::Period;
+use s3logdrop::report::{dataset_periods, PeriodRow, Report};
+use s3logdrop::settings::{Compiled, Settings};
+use s3logdrop::summary::Summary;
+use s3logdrop::time::{day_of, iso_date, rfc3339, Day, UnixSeconds};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// A counted download as the naive version keeps it.
+struct Download {
+    time: UnixSeconds,
+    ip: Option<IpKey>,
+    bytes: u64,
+    size: Option<u64>,
+    key: Vec<u8>,
+}
+
+/// Every counted download and the days the parsed lines cover, the slow way.
+fn naive(settings: &Settings, files: &[(String, Vec<u8>)]) -> (Vec<Download>, Option<(Day, Day)>) {
+    let mut compiled = Compiled::new(settings).unwrap();
+    let mut parser = Parser::new();
+    let mut out = Vec::new();
+    let mut covered: Option<(Day, Day)> = None;
+    for (_, bytes) in files {
+        for line in bytes.split(|&c| c == b'\n') {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            let Ok(rec) = parser.parse(line) else {
+                continue;
+            };
+            let d = day_of(rec.time);
+            covered = Some(covered.map_or((d, d), |(a, b)| (a.min(d), b.max(d))));
+            if compiled.is_candidate(rec.operation(), rec.http_status)
+                && compiled.removal(&rec).is_none()
+            {
+                out.push(Download {
+                    time: rec.time,
+                    ip: rec.remote_ip,
+                    bytes: rec.bytes_sent.unwrap_or(0),
+                    size: rec.object_size,
+                    key: rec.key().unwrap_or(b"-").to_vec(),
+                });
+            }
+        }
+    }
+    (out, covered)
+}
+
+/// The rows of `period` for these downloads, the slow way.
+fn naive_periods(
+    downloads: &[&Download],
+    period: Period,
+    covered: Option<(Day, Day)>,
+) -> Vec<PeriodRow> {
+    if downloads.is_empty() {
+        return Vec::new();
+    }
+    let start = |t: UnixSeconds| period.start(day_of(t));
+    let first_of: BTreeMap<IpKey, UnixSeconds> = downloads
+        .iter()
+        .filter_map(|d| d.ip.map(|ip| (ip, d.time)))
+        .fold(BTreeMap::new(), |mut m, (ip, t)| {
+            let e = m.entry(ip).or_insert(t);
+            *e = (*e).min(t);
+            m
+        });
+    let lo = downloads.iter().map(|d| start(d.time)).min().unwrap();
+    let hi = downloads.iter().map(|d| start(d.time)).max().unwrap();
+    let mut rows = Vec::new();
+    let mut p = lo;
+    while p <= hi {
+        let next = period.next(p);
+        let inside: Vec<&&Download> = downloads.iter().filter(|d| start(d.time) == p).collect();
+        let active: BTreeSet<IpKey> = inside.iter().filter_map(|d| d.ip).collect();
+        rows.push(PeriodRow {
+            period_start: iso_date(p),
+            period_end: iso_date(next - 1),
+            downloads: inside.len() as u64,
+            new_unique_users: first_of.values().filter(|&&t| start(t) == p).count() as u64,
+            active_unique_users: active.len() as u64,
+            bytes_sent: inside.iter().map(|d| d.bytes).sum(),
+            partial: covered.is_none_or(|(a, b)| p < a || next - 1 > b),
+        });
+        p = next;
+    }
+    rows
+}
+
+fn generated(seed: u64, files: usize, lines: usize, gap: u32) -> Vec<(String, Vec<u8>)> {
+    let mut g = Generator::new(GenConfig {
+        seed,
+        nasty_per_mille: 30,
+        clients: 150,
+        objects: 120,
+        mean_gap: gap,
+        ..GenConfig::default()
+    });
+    (0..files)
+        .map(|i| {
+            let mut buf = Vec::new();
+            for _ in 0..lines {
+                g.write_line(&mut buf);
+            }
+            (format!("logs/{i:04}"), buf)
+        })
+        .collect()
+}
+
+/// The files cut into sessions at `cuts`, merged in the order `rotate` gives.
+fn merged(
+    settings: &Settings,
+    files: &[(String, Vec<u8>)],
+    cuts: &[usize],
+    rotate: usize,
+) -> Summary {
+    let mut bounds: Vec<usize> = cuts.iter().map(|c| c % (files.len() + 1)).collect();
+    bounds.push(0);
+    bounds.push(files.len());
+    bounds.sort_unstable();
+    let mut parts: Vec<&[(String, Vec<u8>)]> =
+        bounds.windows(2).map(|w| &files[w[0]..w[1]]).collect();
+    let n = parts.len();
+    parts.rotate_left(rotate % n);
+    let mut total = Summary::default();
+    for p in parts {
+        let (s, _) = run_files(settings, p, 1 << 12);
+        total.merge(s, settings.reject_samples);
+    }
+    total.normalize();
+    total
+}
+
+fn check(settings: &Settings, files: &[(String, Vec<u8>)], summary: &Summary) {
+    let report = Report::new(summary);
+    let (downloads, covered) = naive(settings, files);
+    let all: Vec<&Download> = downloads.iter().collect();
+    assert_eq!(report.downloads, all.len() as u64);
+    for p in Period::ALL {
+        assert_eq!(
+            report.periods.get(p),
+            naive_periods(&all, p, covered).as_slice(),
+            "{p}"
+        );
+    }
+    // The weekly lab columns are the week series.
+    assert_eq!(report.weeks.len(), report.periods.week.len());
+    // Datasets: totals, and each one's months, with users new in their first month of it.
+    let datasets = Datasets::new(settings.dataset_segments, &settings.datasets);
+    let mut by: BTreeMap<String, Vec<&Download>> = BTreeMap::new();
+    for d in &downloads {
+        by.entry(datasets.of(&d.key).0).or_default().push(d);
+    }
+    assert_eq!(report.datasets.len(), by.len());
+    for row in &report.datasets {
+        let mine = &by[&row.dataset];
+        assert_eq!(row.downloads, mine.len() as u64, "{}", row.dataset);
+        assert_eq!(row.bytes_sent, mine.iter().map(|d| d.bytes).sum::<u64>());
+        let users: BTreeSet<IpKey> = mine.iter().filter_map(|d| d.ip).collect();
+        assert_eq!(row.unique_users, users.len() as u64);
+        assert_eq!(
+            row.first_download,
+            rfc3339(mine.iter().map(|d| d.time).min().unwrap())
+        );
+        assert_eq!(
+            row.last_download,
+            rfc3339(mine.iter().map(|d| d.time).max().unwrap())
+        );
+        let fde: f64 = mine
+            .iter()
+            .filter_map(|d| d.size.filter(|&s| s > 0).map(|s| d.bytes as f64 / s as f64))
+            .sum();
+        assert!(
+            (row.full_download_equivalents - fde).abs() < 1e-6 * fde.max(1.0),
+            "{} vs {fde}",
+            row.full_download_equivalents
+        );
+        assert_eq!(
+            dataset_periods(summary, &row.dataset, Period::Month),
+            naive_periods(mine, Period::Month, covered),
+            "{}",
+            row.dataset
+        );
+    }
+    // Most downloaded first.
+    assert!(report
+        .datasets
+        .windows(2)
+        .all(|w| w[0].downloads >= w[1].downloads));
+}
+
+mod periods_property {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(12))]
+        #[test]
+        fn every_period_and_dataset_equals_a_naive_recount(
+            seed in 0u64..1000,
+            gap in prop_oneof![Just(40u32), Just(3_000), Just(40_000)],
+            cuts in proptest::collection::vec(0usize..10, 0..4),
+            rotate in 0usize..10,
+            segments in 1u32..3,
+        ) {
+            let settings = Settings { dataset_segments: segments, ..Settings::default() };
+            let files = generated(seed, 10, 60, gap);
+            let summary = merged(&settings, &files, &cuts, rotate);
+            check(&settings, &files, &summary);
+            // The same whatever the partition.
+            let (whole, _) = run_files(&settings, &files, 1 << 20);
+            prop_assert!(whole == summary);
+        }
+    }
+}
+
+#[test]
+fn a_mapping_file_names_datasets_by_the_longest_prefix_and_the_rest_is_other() {
+    let files = generated(5, 6, 200, 20_000);
+    let mapping =
+        parse_mapping("prefix,name,doi\nzarr/,All zarr,\nblobs/,Blobs,10.48324/dandi.000001\n")
+            .unwrap();
+    let settings = Settings {
+        datasets: mapping,
+        ..Settings::default()
+    };
+    let (summary, _) = run_files(&settings, &files, 1 << 16);
+    check(&settings, &files, &summary);
+    let report = Report::new(&summary);
+    let names: BTreeSet<&str> = report.datasets.iter().map(|d| d.dataset.as_str()).collect();
+    assert!(
+        names.contains("All zarr") && names.contains(OTHER),
+        "{names:?}"
+    );
+    let blobs = report.datasets.iter().find(|d| d.dataset == "Blobs");
+    if let Some(b) = blobs {
+        assert_eq!(b.doi, "10.48324/dandi.000001");
+    }
+    assert_eq!(
+        report.datasets.iter().map(|d| d.downloads).sum::<u64>(),
+        report.downloads,
+        "every download is in one dataset"
+    );
+}
+
+#[test]
+fn periods_the_logs_cover_in_part_are_marked_at_both_ends() {
+    // Lines from Wednesday 2024-01-10 to Tuesday 2024-03-05: the first and last weeks,
+    // months, quarters and years are partial; the weeks and months between are not, even
+    // with no download.
+    let line = |date: &str, ip: &str, status: u16| {
+        format!(
+            "o b [{date} +0000] {ip} - R REST.GET.OBJECT ds/x/f \"GET /ds/x/f HTTP/1.1\" {status} - 10 10 1 1 \"-\" \"curl/8\" -\n"
+        )
+    };
+    let text = [
+        line("10/Jan/2024:12:00:00", "192.0.2.1", 200),
+        line("11/Jan/2024:12:00:00", "192.0.2.2", 200),
+        line("20/Feb/2024:12:00:00", "192.0.2.1", 200),
+        // Parsed, not a download: it still extends what the logs cover.
+        line("05/Mar/2024:08:00:00", "192.0.2.3", 404),
+    ]
+    .concat();
+    let (s, _) = run_files(&Settings::default(), &[("a".into(), text.into_bytes())], 7);
+    let r = Report::new(&s);
+    let cov = r.coverage.as_ref().unwrap();
+    assert_eq!(
+        (cov.first_day.as_str(), cov.last_day.as_str()),
+        ("2024-01-10", "2024-03-05")
+    );
+    let weeks = &r.periods.week;
+    assert_eq!(weeks.first().unwrap().period_start, "2024-01-08");
+    assert!(weeks.first().unwrap().partial);
+    // Every week to the last download (the week of Feb 19), zeros included, complete.
+    assert_eq!(weeks.last().unwrap().period_start, "2024-02-19");
+    assert!(weeks[1..].iter().all(|w| !w.partial));
+    assert!(weeks.iter().any(|w| w.downloads == 0));
+    let months = &r.periods.month;
+    assert_eq!(months.len(), 2);
+    assert!(months[0].partial, "January starts before the logs");
+    assert!(!months[1].partial, "February is covered in full");
+    assert_eq!(
+        (months[0].new_unique_users, months[1].new_unique_users),
+        (2, 0)
+    );
+    assert_eq!(months[1].active_unique_users, 1);
+    assert!(r.periods.quarter[0].partial && r.periods.year[0].partial);
+    assert_eq!(r.periods.day.len(), 42, "every day from Jan 10 to Feb 20");
+    assert!(r.periods.day.iter().all(|d| !d.partial));
+}
