@@ -118,6 +118,26 @@ pub fn title(rows: &[PeriodRow], opt: &ChartOptions) -> String {
     }
 }
 
+/// The title, or a shorter one when the full one is wider than `room` pixels: without the
+/// totals, then the period alone (on a phone).
+fn fitting_title<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    rows: &[PeriodRow],
+    opt: &ChartOptions,
+    font: &FontDesc<'_>,
+    room: u32,
+) -> String {
+    let full = title(rows, opt);
+    let shorter = full.split(':').next().unwrap_or(&full).to_string();
+    let shortest = shorter.split(',').next().unwrap_or(&shorter).to_string();
+    let style = TextStyle::from(font.clone());
+    let fits = |t: &str| area.estimate_text_size(t, &style).is_ok_and(|(w, _)| w <= room);
+    [full, shorter]
+        .into_iter()
+        .find(|t| fits(t))
+        .unwrap_or(shortest)
+}
+
 /// Where the x axis has a labelled tick: the rows that start a new month, quarter or
 /// year, whichever gives at most about a dozen labels; with their labels.
 fn ticks(rows: &[PeriodRow], period: Period) -> Vec<(usize, String)> {
@@ -193,9 +213,11 @@ where
         .unwrap_or(0)
         .max(1) as f64;
     let y_max = nice_ceiling(y_top * 1.3); // room for the legend
+    let (w, _) = area.dim_in_pixel();
+    let caption = fitting_title(area, rows, opt, &font(17.0), w.saturating_sub(px(20.0)));
     let mut builder = ChartBuilder::on(area);
     builder
-        .caption(title(rows, opt), font(17.0))
+        .caption(caption, font(17.0))
         .margin(px(10.0))
         .margin_right(px(if opt.show_bytes { 10.0 } else { 24.0 }))
         .x_label_area_size(px(36.0))

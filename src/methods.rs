@@ -20,6 +20,22 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// A size in decimal units, as disks and providers count them: `5.0 GB`.
+pub fn size(bytes: u64) -> String {
+    let units = ["bytes", "kB", "MB", "GB", "TB", "PB", "EB"];
+    let mut v = bytes as f64;
+    let mut i = 0;
+    while v >= 1000.0 && i + 1 < units.len() {
+        v /= 1000.0;
+        i += 1;
+    }
+    match i {
+        0 => format!("{} {}", thousands(bytes), if bytes == 1 { "byte" } else { "bytes" }),
+        _ if v >= 100.0 => format!("{v:.0} {}", units[i]),
+        _ => format!("{v:.1} {}", units[i]),
+    }
+}
+
 fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
@@ -104,9 +120,9 @@ pub fn paragraph(settings: &Settings, report: &Report, period: Period) -> String
         p.push(format!("Not counted: {}.", excluded.join("; ")));
     }
     p.push(format!(
-        "That leaves {} and {} bytes sent.",
+        "That leaves {}, which sent {}.",
         plural(report.downloads, "counted download", "counted downloads"),
-        thousands(report.bytes_sent)
+        size(report.bytes_sent)
     ));
     p.push(format!(
         "A unique user is an IP address with a counted download (an address written in two ways counts once), counted after robots were removed; {} unique users in all. In each {}, new unique users are those whose first counted download falls in it, and active unique users those with any counted download in it.",
@@ -137,6 +153,16 @@ pub fn paragraph(settings: &Settings, report: &Report, period: Period) -> String
 #[cfg(test)]
 mod tests {
     use super::thousands;
+
+    #[test]
+    fn sizes_are_for_people() {
+        use super::size;
+        assert_eq!(size(1), "1 byte");
+        assert_eq!(size(999), "999 bytes");
+        assert_eq!(size(1_500), "1.5 kB");
+        assert_eq!(size(5_049_079_771), "5.0 GB");
+        assert_eq!(size(452_000_000_000), "452 GB");
+    }
 
     #[test]
     fn thousands_are_grouped() {

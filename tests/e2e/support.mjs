@@ -74,7 +74,7 @@ export async function openPage(browser, url, opts = {}) {
 export async function waitDone(page, state = 'done', timeout = 120_000) {
   await page.waitForSelector(`body[data-state="${state}"]`, { timeout });
   return page.evaluate(() => Object.fromEntries(
-    Array.from(document.querySelectorAll('[data-testid=summary] [data-metric]'), (d) => [d.dataset.metric, Number(d.textContent)])));
+    Array.from(document.querySelectorAll('[data-testid=results] [data-metric]'), (d) => [d.dataset.metric, Number(d.dataset.value)])));
 }
 
 /** The weekly table's rows as the page shows them, from the CLI's report. */
@@ -85,9 +85,10 @@ export function weeklyRows(cliReport) {
 
 export const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
+/** The period table's rows as the page shows them: the start, then each number's raw value. */
 export async function weeklyTable(page) {
-  return page.evaluate(() => Array.from(document.querySelectorAll('[data-testid=weekly-table] tbody tr'),
-    (tr) => Array.from(tr.children, (c) => c.textContent)));
+  return page.evaluate(() => Array.from(document.querySelectorAll('[data-testid=period-table] tbody tr'),
+    (tr) => [tr.dataset.periodStart, ...Array.from(tr.querySelectorAll('[data-col]'), (c) => c.dataset.value)]));
 }
 
 /** Runs `s3logdrop analyze` and returns {report, out}. */
@@ -109,7 +110,9 @@ export async function downloadBytes(page, name) {
 
 export const METRICS = ['files', 'lines', 'parsed', 'rejected', 'blank', 'downloads', 'unique_users'];
 export const ROW_EXPORTS = ['parsed_output.csv', 'rejected_lines.txt'];
-export const SUMMARY_EXPORTS = ['downloads_per_week.csv', 'parsed_output_filt.csv', 'top_objects.csv', 'top_prefixes.csv', 'summary.json'];
+export const SUMMARY_EXPORTS = ['downloads_per_day.csv', 'downloads_per_week.csv', 'downloads_per_month.csv',
+  'downloads_per_quarter.csv', 'downloads_per_year.csv', 'downloads_per_dataset.csv', 'downloads_per_dataset_per_month.csv',
+  'parsed_output_filt.csv', 'top_objects.csv', 'methods.txt', 'summary.json'];
 
 export function assertPrivate(requests, loadedAt, pageUrl) {
   const origin = new URL(pageUrl).origin;

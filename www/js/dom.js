@@ -22,17 +22,30 @@ export const el = {
   settingsError: $('settings-error'),
   reset: $('reset-settings'),
   results: $('results'),
+  reportSpan: $('report-span'),
   summary: $('summary'),
   removed: $('removed'),
   notes: $('file-notes'),
+  period: $('period'),
+  dataset: $('dataset'),
+  printReport: $('print-report'),
   chart: $('chart'),
   showBytes: $('show-bytes'),
-  weekly: $('weekly-table').querySelector('tbody'),
+  periodTable: $('period-table').querySelector('tbody'),
+  periodCaption: $('period-caption'),
+  periodNote: $('period-note'),
+  datasetTable: $('dataset-table').querySelector('tbody'),
+  datasetsNote: $('datasets-note'),
+  method: $('method'),
+  methods: $('methods'),
+  copyMethods: $('copy-methods'),
+  copyStatus: $('copy-status'),
+  datasetsFile: $('datasets-file'),
   objects: $('top-objects').querySelector('tbody'),
-  prefixes: $('top-prefixes').querySelector('tbody'),
   objectsNote: $('objects-note'),
   rejects: $('rejects'),
   exportStatus: $('export-status'),
+  made: $('made'),
 };
 
 /** The page's state for styles and tests: idle, running, done, cancelled, error. */
@@ -44,6 +57,14 @@ export function setState(state) {
 export function text(node, value) {
   node.textContent = value;
   return node;
+}
+
+/** A cell showing `shown` for a number whose raw value is `value`, named by its CSV column. */
+export function numberCell(shown, value, col) {
+  const td = make('td', shown);
+  td.dataset.value = String(value);
+  if (col) td.dataset.col = col;
+  return td;
 }
 
 /** A new element with text (never HTML) and a class. */

@@ -3,7 +3,7 @@
 // origin-private file system (disk, not memory) before the browser downloads them.
 
 import { download, el, text } from './dom.js';
-import { human } from './format.js';
+import { size } from './format.js';
 import { exportRun } from './run.js';
 import { state, whenIdle } from './state.js';
 
@@ -19,19 +19,32 @@ export async function saveOutput(name) {
   }
   text(el.exportStatus, '');
   try {
+    if (name === 'period.csv') name = `downloads_per_${state.period}.csv`;
     if (name === 'downloads_over_time.png') {
-      const blob = await new Promise((resolve) => el.chart.toBlob(resolve, 'image/png'));
-      if (!blob) throw new Error('the chart could not be encoded');
-      download(blob, name);
+      download(await chartPng(), name);
+    } else if (name === 'downloads_over_time.svg') {
+      const svg = state.analysis.chart_svg(state.period, state.dataset, el.showBytes.checked);
+      download(new Blob([svg], { type: 'image/svg+xml' }), name);
     } else if (name === 'parsed_output.csv' || name === 'rejected_lines.txt') {
       await saveRowExport(name);
     } else {
-      const type = name.endsWith('.json') ? 'application/json' : 'text/csv';
-      download(new Blob([state.analysis.output(name)], { type }), name);
+      const type = name.endsWith('.json') ? 'application/json' : name.endsWith('.txt') ? 'text/plain' : 'text/csv';
+      download(new Blob([state.analysis.output(name, state.period)], { type }), name);
     }
   } catch (e) {
     text(el.exportStatus, `${name} could not be made: ${e.message || e}`);
   }
+}
+
+/** The chart as the CLI's PNG: its layout at twice the pixels, for a document. */
+async function chartPng() {
+  const canvas = document.createElement('canvas');
+  canvas.width = 1600;
+  canvas.height = 900;
+  state.analysis.draw(canvas, state.period, state.dataset, el.showBytes.checked, 2);
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+  if (!blob) throw new Error('the chart could not be encoded');
+  return blob;
 }
 
 async function saveRowExport(name) {
@@ -54,5 +67,5 @@ async function saveRowExport(name) {
   const handle = await root.getFileHandle(name === 'parsed_output.csv' ? state.exported.csv : state.exported.txt);
   const file = await handle.getFile();
   download(file, name);
-  text(el.exportStatus, `${name}: ${human(file.size)}.`);
+  text(el.exportStatus, `${name}: ${size(file.size)}.`);
 }

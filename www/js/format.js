@@ -1,13 +1,38 @@
 // Pure helpers: numbers, sizes and durations for people, and the CLI's file order.
 // No DOM here, so node --test can test them (tests/unit/).
 
-/** Bytes for people: `452 B`, `1.5 KiB`, `4.7 GiB`. */
-export function human(bytes) {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes;
+/** A count for people: `12,345`. */
+export function count(n) {
+  return Number(n).toLocaleString('en-US', { maximumFractionDigits: 0 });
+}
+
+/** A size for people, in decimal units as disks and providers count them: `452 bytes`, `1.5 kB`, `4.7 TB`. */
+export function size(bytes) {
+  const units = ['bytes', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB'];
+  let v = Number(bytes);
   let i = 0;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-  return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
+  while (v >= 1000 && i < units.length - 1) { v /= 1000; i++; }
+  if (i === 0) return `${count(v)} ${v === 1 ? 'byte' : 'bytes'}`;
+  return `${v >= 100 ? v.toFixed(0) : v.toFixed(1)} ${units[i]}`;
+}
+
+/** A number with two decimals and thousands separators: `1,234.50`. */
+export function decimal2(n) {
+  return Number(n).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+}
+
+/** `text` cut in the middle to at most `max` characters (`zarr/ab…/0/0/1`), whole when short. */
+export function middleEllipsis(text, max) {
+  const chars = Array.from(text);
+  if (chars.length <= max) return text;
+  const keep = max - 1;
+  const head = Math.ceil(keep / 2);
+  return `${chars.slice(0, head).join('')}…${chars.slice(chars.length - (keep - head)).join('')}`;
+}
+
+/** One CSV line (RFC 4180 quoting): for the dataset names the person gave. */
+export function csvLine(cells) {
+  return cells.map((c) => (/[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',');
 }
 
 /** Seconds for people: `42 s`, `3 min 5 s`, `…` when unknown. */

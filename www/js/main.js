@@ -13,10 +13,12 @@ import { base, el, script, setState, text } from './dom.js';
 import { saveOutput } from './downloads.js';
 import { addSamples, clearAll, fromDrop, fromInput } from './input.js';
 import { startWorkers } from './pool.js';
-import { drawChart } from './render.js';
+import { drawChart, renderPeriod } from './render.js';
 import { cancelRun, fail, onWorkerMessage, startRun } from './run.js';
-import { fillForm, loadSettings, onSettingsChange, resetSettings } from './settings.js';
+import { fillForm, loadSettings, onSettingsChange, readDatasetsFile, resetSettings } from './settings.js';
 import { state } from './state.js';
+
+const PERIOD_KEY = 's3logdrop.period.v1';
 
 function wire() {
   el.fileInput.addEventListener('change', () => fromInput(el.fileInput));
@@ -27,14 +29,46 @@ function wire() {
   el.form.addEventListener('change', onSettingsChange);
   el.form.addEventListener('submit', (e) => e.preventDefault());
   el.reset.addEventListener('click', resetSettings);
-  el.showBytes.addEventListener('change', drawChart);
-  for (const b of document.querySelectorAll('#downloads button')) {
+  el.showBytes.addEventListener('change', () => drawChart());
+  el.period.addEventListener('change', () => {
+    state.period = el.period.value;
+    try { localStorage.setItem(PERIOD_KEY, state.period); } catch (_) { /* private mode */ }
+    renderPeriod();
+  });
+  el.dataset.addEventListener('change', () => {
+    state.dataset = el.dataset.value;
+    renderPeriod();
+  });
+  el.datasetsFile.addEventListener('change', () => readDatasetsFile(el.datasetsFile));
+  el.copyMethods.addEventListener('click', async () => {
+    try {
+      await navigator.clipboard.writeText(el.methods.textContent);
+      text(el.copyStatus, 'Copied.');
+    } catch (_) {
+      // No clipboard (an insecure page, or refused): select it for the person to copy.
+      getSelection().selectAllChildren(el.methods);
+      text(el.copyStatus, 'Selected: press Ctrl+C (⌘C) to copy.');
+    }
+  });
+  el.printReport.addEventListener('click', () => window.print());
+  // Printing: the method is part of the report, even when its section is folded.
+  let wasOpen = false;
+  window.addEventListener('beforeprint', () => {
+    wasOpen = el.method.open;
+    el.method.open = true;
+    drawChart(true);
+  });
+  window.addEventListener('afterprint', () => {
+    el.method.open = wasOpen;
+    drawChart();
+  });
+  for (const b of document.querySelectorAll('#downloads button, #downloads-all button')) {
     b.addEventListener('click', () => saveOutput(b.dataset.file));
   }
   let resizeTimer = null;
   window.addEventListener('resize', () => {
     clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(drawChart, 150);
+    resizeTimer = setTimeout(() => drawChart(), 150);
   });
 
   const zone = el.drop;
@@ -113,6 +147,11 @@ async function main() {
   }
   state.settings = loadSettings();
   fillForm(state.settings);
+  try {
+    const p = localStorage.getItem(PERIOD_KEY);
+    if (['day', 'week', 'month', 'quarter', 'year'].includes(p)) state.period = p;
+  } catch (_) { /* private mode */ }
+  el.period.value = state.period;
   try {
     await startWorkers(onWorkerMessage);
   } catch (e) {

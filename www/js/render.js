@@ -1,57 +1,173 @@
-// The results: summary, notes, the weekly table and chart, top objects and datasets,
-// rejected lines with their samples. Every text from the logs goes in as text.
+// The report: the span and headline numbers, the chart and the table of the chosen
+// period (all datasets or one), the datasets, the method paragraph, the files with a
+// problem, the most downloaded files, the lines set aside. Every number is shown for
+// people and carries its raw value in data-value; every text from the logs goes in as text.
 
-import { el, make, text } from './dom.js';
-import { human, plural } from './format.js';
+import { el, make, numberCell, text } from './dom.js';
+import { count, decimal2, middleEllipsis, plural, size } from './format.js';
 import { state } from './state.js';
+
+/** Rows of the dataset and file tables on the page (the CSVs have them all). */
+const SHOWN = 25;
+/** Characters of a key or dataset name shown before it is cut in the middle. */
+const KEY_CHARS = 60;
+
+const PERIOD_WORDS = {
+  day: ['day', 'Days'], week: ['week', 'Weeks run Monday to Sunday'], month: ['month', 'Months'],
+  quarter: ['quarter', 'Quarters start in January, April, July and October'], year: ['year', 'Years'],
+};
+
+let report = null;
 
 /** Shows the finished analysis. */
 export function render() {
-  const rep = state.analysis.report();
+  report = state.analysis.report();
+  const rep = report;
   el.results.hidden = false;
   el.clear.disabled = false;
-  for (const dd of el.summary.querySelectorAll('[data-metric]')) {
-    text(dd, String(rep[dd.dataset.metric]));
+  const values = { ...rep, datasets: rep.datasets.length };
+  for (const dd of el.results.querySelectorAll('[data-metric]')) {
+    const v = values[dd.dataset.metric];
+    dd.dataset.value = String(v);
+    text(dd, dd.dataset.format === 'size' ? size(v) : count(v));
   }
+  text(el.reportSpan, rep.coverage
+    ? `Logs from ${rep.coverage.first_day} to ${rep.coverage.last_day} (UTC), ${plural(rep.files, 'file')}.`
+    : `${plural(rep.files, 'file')} read; no line in them is an S3 access log line.`);
   const rm = rep.removed;
   text(el.removed,
-    `${rep.candidates} requests matched the download definition; removed: ${rm.bot} by the bot rule, ` +
-    `${rm.missing_size} with missing sizes, ${rm.excluded_ip} from excluded IPs, ${rm.aws_internal} AWS-internal, ` +
-    `${rm.outside_dates} outside the dates, ${rm.outside_prefix} outside the key prefix. ` +
-    `${human(rep.bytes_sent)} sent by counted downloads.` +
-    (rep.ambiguous_user_agent ? ` ${rep.ambiguous_user_agent} lines had an ambiguous referer/user-agent split (still counted).` : ''));
+    `${count(rep.candidates)} requests matched the download definition; not counted: ${count(rm.bot)} by the robot rule, ` +
+    `${count(rm.missing_size)} with missing sizes, ${count(rm.excluded_ip)} from excluded addresses, ${count(rm.aws_internal)} made by AWS itself, ` +
+    `${count(rm.outside_dates)} outside the dates, ${count(rm.outside_prefix)} outside the key prefix.` +
+    (rep.ambiguous_user_agent ? ` ${count(rep.ambiguous_user_agent)} lines had an ambiguous referer/user-agent split (still counted).` : ''));
 
-  el.notes.replaceChildren();
-  if (rep.file_notes.length > 0) {
-    el.notes.append(make('h3', 'Files with a problem'));
-    const ul = make('ul', null, 'notes');
-    for (const n of rep.file_notes) {
-      const li = make('li');
-      li.dataset.kind = n.kind;
-      li.append(make('strong', n.file), document.createTextNode(`: ${n.message}`));
-      ul.append(li);
-    }
-    el.notes.append(ul);
-  }
+  renderNotes(rep);
+  renderDatasetChooser(rep);
+  renderDatasets(rep);
+  renderObjects(rep);
+  renderRejects(rep);
+  renderPeriod();
+  text(el.made, `Made with s3logdrop on ${new Date().toISOString().slice(0, 10)}, in the browser: the logs never left the computer.`);
+}
 
-  el.weekly.replaceChildren();
-  for (const w of rep.weeks) {
+/** Shows the chart, the table and the method of the chosen period and dataset. */
+export function renderPeriod() {
+  if (!state.analysis || !report) return;
+  const period = state.period;
+  const dataset = state.dataset;
+  const rows = dataset ? state.analysis.dataset_periods(dataset, period) : report.periods[period];
+  const [word, note] = PERIOD_WORDS[period];
+  const shownName = dataset ? report.datasets.find((d) => d.dataset === dataset)?.dataset_decoded ?? dataset : '';
+  text(el.periodCaption, `${dataset ? `${shownName}: downloads` : 'Downloads'} per ${word}`);
+  text(el.periodNote, `${dataset ? `${shownName}: downloads` : 'Downloads'} per ${word}. ${note}; all dates UTC. ` +
+    'New unique users are counted in the period of their first download' + (dataset ? ' of this dataset' : '') +
+    '. A period the logs cover only in part is marked “partial”: a low count there is not a drop.');
+  el.periodTable.replaceChildren();
+  for (const r of rows) {
     const tr = make('tr');
-    const th = make('th', w.week_start);
+    tr.dataset.periodStart = r.period_start;
+    if (r.partial) tr.dataset.partial = 'true';
+    const th = make('th', r.period_start === r.period_end ? r.period_start : `${r.period_start} to ${r.period_end}`);
     th.scope = 'row';
-    th.title = `${w.week_start} to ${w.week_end}`;
-    tr.append(th, make('td', w.downloads), make('td', w.new_unique_users), make('td', w.active_unique_users), make('td', w.bytes_sent));
-    el.weekly.append(tr);
+    if (r.partial) th.append(' ', make('span', 'partial', 'badge'));
+    tr.append(th,
+      numberCell(count(r.downloads), r.downloads, 'downloads'),
+      numberCell(count(r.new_unique_users), r.new_unique_users, 'new_unique_users'),
+      numberCell(count(r.active_unique_users), r.active_unique_users, 'active_unique_users'),
+      numberCell(size(r.bytes_sent), r.bytes_sent, 'bytes_sent'));
+    el.periodTable.append(tr);
   }
+  el.methods.textContent = state.analysis.methods(period);
+  for (const b of document.querySelectorAll('[data-file="period.csv"]')) text(b, `downloads_per_${period}.csv`);
+  drawChart();
+}
 
-  objectRows(el.objects, rep.top_objects);
-  objectRows(el.prefixes, rep.top_prefixes);
+function renderNotes(rep) {
+  el.notes.replaceChildren();
+  if (rep.file_notes.length === 0) return;
+  el.notes.append(make('h3', 'Files with a problem'));
+  const ul = make('ul', null, 'notes');
+  for (const n of rep.file_notes) {
+    const li = make('li');
+    li.dataset.kind = n.kind;
+    li.append(make('strong', n.file), document.createTextNode(`: ${n.message}`));
+    ul.append(li);
+  }
+  el.notes.append(ul);
+}
+
+function renderDatasetChooser(rep) {
+  const keep = state.dataset;
+  el.dataset.replaceChildren(make('option', 'all datasets'));
+  el.dataset.firstChild.value = '';
+  for (const d of rep.datasets) {
+    const o = make('option', middleEllipsis(d.dataset_decoded, KEY_CHARS));
+    o.value = d.dataset;
+    el.dataset.append(o);
+  }
+  state.dataset = rep.datasets.some((d) => d.dataset === keep) ? keep : '';
+  el.dataset.value = state.dataset;
+}
+
+/** A key or dataset name as people read it: decoded, cut in the middle when long, whole on hover. */
+function keyCell(raw, decoded, tag = 'td') {
+  const cell = make(tag, middleEllipsis(decoded, KEY_CHARS), 'key');
+  if (decoded.length > KEY_CHARS || raw !== decoded) {
+    cell.title = decoded === raw ? raw : `${decoded}\n(in the log: ${raw})`;
+  }
+  if (decoded.length > KEY_CHARS) cell.setAttribute('aria-label', decoded);
+  return cell;
+}
+
+function renderDatasets(rep) {
+  el.datasetTable.replaceChildren();
+  for (const d of rep.datasets.slice(0, SHOWN)) {
+    const tr = make('tr');
+    tr.dataset.dataset = d.dataset;
+    const name = keyCell(d.dataset, d.dataset_decoded, 'th');
+    name.scope = 'row';
+    if (d.doi) name.append(make('span', `doi:${d.doi}`, 'doi'));
+    tr.append(name,
+      numberCell(count(d.downloads), d.downloads, 'downloads'),
+      numberCell(count(d.unique_users), d.unique_users, 'unique_users'),
+      numberCell(size(d.bytes_sent), d.bytes_sent, 'bytes_sent'),
+      numberCell(decimal2(d.full_download_equivalents), d.full_download_equivalents.toFixed(2), 'full_download_equivalents'),
+      cellOf(d.first_download.slice(0, 10), d.first_download, 'first_download'),
+      cellOf(d.last_download.slice(0, 10), d.last_download, 'last_download'));
+    el.datasetTable.append(tr);
+  }
+  const n = rep.datasets.length;
+  text(el.datasetsNote, (n > SHOWN
+    ? `The ${SHOWN} most downloaded of ${count(n)} datasets; downloads_per_dataset.csv has them all.`
+    : `${plural(n, 'dataset')}.`) +
+    ' “Full downloads” adds up the bytes sent as fractions of each file: partial (range) downloads of a file add up to one.');
+}
+
+function cellOf(shown, value, col) {
+  const td = make('td', shown);
+  td.dataset.value = value;
+  td.dataset.col = col;
+  return td;
+}
+
+function renderObjects(rep) {
+  el.objects.replaceChildren();
+  for (const o of rep.top_objects) {
+    const tr = make('tr');
+    tr.append(keyCell(o.key, o.key_decoded),
+      numberCell(count(o.downloads), o.downloads, 'downloads'),
+      numberCell(count(o.unique_users), o.unique_users, 'unique_users'),
+      numberCell(size(o.bytes_sent), o.bytes_sent, 'bytes_sent'));
+    el.objects.append(tr);
+  }
   text(el.objectsNote, rep.objects > rep.top_objects.length
-    ? `The first ${rep.top_objects.length} of ${rep.objects} objects; top_objects.csv has them all.`
-    : `${plural(rep.objects, 'object')} downloaded.`);
+    ? `The first ${rep.top_objects.length} of ${count(rep.objects)} files; top_objects.csv has them all.`
+    : `${plural(rep.objects, 'file')} downloaded.`);
+}
 
+function renderRejects(rep) {
   el.rejects.replaceChildren();
-  if (rep.rejects.length === 0) el.rejects.append(make('p', 'No line was rejected.', 'muted'));
+  if (rep.rejects.length === 0) el.rejects.append(make('p', 'Every line was read.', 'muted'));
   for (const r of rep.rejects) {
     const box = make('details', null, 'reject');
     box.dataset.reason = r.reason;
@@ -67,32 +183,24 @@ export function render() {
     box.append(ul);
     el.rejects.append(box);
   }
-  drawChart();
 }
 
-function objectRows(tbody, list) {
-  tbody.replaceChildren();
-  for (const o of list) {
-    const tr = make('tr');
-    const key = make('td', o.key_decoded, 'key');
-    if (o.key !== o.key_decoded) key.title = o.key;
-    tr.append(key, make('td', o.downloads), make('td', o.unique_users), make('td', o.bytes_sent));
-    tbody.append(tr);
-  }
-}
-
-/** Draws the chart at the canvas's size in device pixels (sharp on HiDPI screens). */
-export function drawChart() {
+/**
+ * Draws the chart at the canvas's size in device pixels (sharp on HiDPI screens); text
+ * grows a little with a wide screen. `print` draws it for paper: the layout's size, twice.
+ */
+export function drawChart(print = false) {
   if (!state.analysis) return;
   const dpr = window.devicePixelRatio || 1;
-  const width = Math.max(320, el.chart.parentElement.clientWidth || 800);
-  const height = Math.round(Math.min(520, Math.max(260, width * 0.55)));
-  el.chart.style.width = `${width}px`;
-  el.chart.style.height = `${height}px`;
-  el.chart.width = Math.round(width * dpr);
-  el.chart.height = Math.round(height * dpr);
+  const width = print ? 800 : Math.max(300, el.chart.parentElement.clientWidth || 800);
+  const height = Math.round(print ? 450 : Math.min(560, Math.max(300, width * 0.5625)));
+  const scale = print ? 2 : dpr * Math.min(1.3, Math.max(0.8, width / 800));
+  el.chart.style.width = print ? '100%' : `${width}px`;
+  el.chart.style.height = print ? 'auto' : `${height}px`;
+  el.chart.width = Math.round(width * (print ? 2 : dpr));
+  el.chart.height = Math.round(height * (print ? 2 : dpr));
   try {
-    state.analysis.draw(el.chart, el.showBytes.checked, dpr);
+    state.analysis.draw(el.chart, state.period, state.dataset, el.showBytes.checked, scale);
   } catch (e) {
     text(el.exportStatus, `The chart could not be drawn: ${e.message || e}`);
   }

@@ -3,7 +3,7 @@
 // Also the export run, which streams the row exports in one worker.
 
 import { el, setState, text } from './dom.js';
-import { duration, human, plural, ranges } from './format.js';
+import { duration, plural, ranges, size } from './format.js';
 import { broadcast } from './pool.js';
 import { render } from './render.js';
 import { nextJob, settle, state } from './state.js';
@@ -187,7 +187,7 @@ function finishRun() {
   el.body.dataset.mergeSeconds = String((r.mergeMs + t1 - t0) / 1000);
   el.body.dataset.renderSeconds = String((t2 - t1) / 1000);
   text(el.statusText, `Done: ${plural(state.files.length, 'file')} analysed.`);
-  text(el.progressText, `${human(r.totalBytes)} in ${secs.toFixed(1)} s (${human(r.totalBytes / Math.max(secs, 1e-3))}/s).`);
+  text(el.progressText, `${size(r.totalBytes)} in ${secs.toFixed(1)} s (${size(r.totalBytes / Math.max(secs, 1e-3))}/s).`);
   setState('done');
   settle();
 }
@@ -273,6 +273,6 @@ function showProgress() {
   el.progress.value = run.totalBytes > 0 ? Math.min(run.bytes / run.totalBytes, 1) : 0;
   const left = rate > 0 ? (run.totalBytes - run.bytes) / rate : Infinity;
   text(el.progressText,
-    `${human(run.bytes)} of ${human(run.totalBytes)} · ${run.lines.toLocaleString('en')} lines · ` +
-    `${run.filesDone} of ${run.totalFiles} files · ${human(rate)}/s · ${duration(left)} left`);
+    `${size(run.bytes)} of ${size(run.totalBytes)} · ${run.lines.toLocaleString('en')} lines · ` +
+    `${run.filesDone} of ${run.totalFiles} files · ${size(rate)}/s · ${duration(left)} left`);
 }

@@ -2,6 +2,7 @@
 // remembered in this browser. Changing one re-runs the analysis.
 
 import { el, text } from './dom.js';
+import { csvLine } from './format.js';
 import { state } from './state.js';
 import { startRun } from './run.js';
 
@@ -33,7 +34,8 @@ export function fillForm(s) {
   f.since.value = s.since || '';
   f.until.value = s.until || '';
   f.prefix.value = s.prefix || '';
-  f.prefix_segments.value = s.prefix_segments;
+  f.dataset_segments.value = s.dataset_segments;
+  f.datasets_csv.value = (s.datasets || []).map((d) => csvLine([d.prefix, d.name, d.doi || ''])).join('\n');
   f.max_line_bytes.value = s.max_line_bytes;
   f.max_inflated_bytes.value = s.max_inflated_bytes;
   f.max_inflate_ratio.value = s.max_inflate_ratio;
@@ -56,7 +58,8 @@ function readForm() {
     since: f.since.value || null,
     until: f.until.value || null,
     prefix: f.prefix.value || null,
-    prefix_segments: num('prefix_segments'),
+    dataset_segments: num('dataset_segments'),
+    datasets: JSON.parse(state.wasm.parse_datasets(f.datasets_csv.value)),
     max_line_bytes: num('max_line_bytes'),
     max_inflated_bytes: num('max_inflated_bytes'),
     max_inflate_ratio: num('max_inflate_ratio', true),
@@ -66,10 +69,9 @@ function readForm() {
 /** A field changed: check, remember, re-run. A bad value is shown and not applied. */
 export function onSettingsChange() {
   if (!state.wasm) return;
-  const next = readForm();
   let checked;
   try {
-    checked = JSON.parse(state.wasm.check_settings(JSON.stringify(next)));
+    checked = JSON.parse(state.wasm.check_settings(JSON.stringify(readForm())));
   } catch (e) {
     el.settingsError.hidden = false;
     text(el.settingsError, `Not applied: ${e.message || e}`);
@@ -84,5 +86,19 @@ export function onSettingsChange() {
 /** Back to the engine's defaults. */
 export function resetSettings() {
   fillForm(JSON.parse(state.wasm.default_settings()));
+  onSettingsChange();
+}
+
+/** A CSV file of dataset names picked: its text goes into the form, and applies. */
+export async function readDatasetsFile(input) {
+  const file = input.files && input.files[0];
+  input.value = '';
+  if (!file) return;
+  if (file.size > 10 * 1024 * 1024) {
+    el.settingsError.hidden = false;
+    text(el.settingsError, `Not applied: ${file.name} is larger than 10 MB; a list of datasets is a few lines.`);
+    return;
+  }
+  el.form.elements.datasets_csv.value = await file.text();
   onSettingsChange();
 }

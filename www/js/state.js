@@ -16,6 +16,10 @@ export const state = {
   jobCounter: 0,
   /** The settings in force (the engine's `Settings`, as an object). */
   settings: null,
+  /** The period the report is read by (remembered). */
+  period: 'week',
+  /** The dataset the chart and the period table show ('' for all). */
+  dataset: '',
   /** `{csv, txt}`: the row exports written for this analysis, in the private file system. */
   exported: null,
   cancelTimer: null,
