@@ -200,7 +200,7 @@ fn main() {
     );
     let check_full = |s: &s3logdrop::Summary| {
         assert_eq!(
-            (s.lines, s.rejected, s.blank),
+            (s.read.lines, s.read.rejected, s.read.blank),
             (truth.lines, truth.rejected, truth.blank)
         );
         assert_eq!(s.downloads, truth.downloads);

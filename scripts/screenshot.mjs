@@ -1,16 +1,36 @@
-// Screenshots the real page after "Try with sample logs" into docs/screenshot.png.
-// Usage (after trunk build --release): node scripts/screenshot.mjs
-import { serve, launch, openPage, waitDone, root } from '../tests/e2e/support.mjs';
+// Screenshots the real page after "Try with sample logs" into docs/screenshot.png (the
+// report, as a person first sees it), and writes the CLI's chart of the same logs per
+// month into docs/chart.png.
+// Usage (after cargo build --release && trunk build --release): node scripts/screenshot.mjs
+import { serve, launch, openPage, waitDone, root, runCli } from '../tests/e2e/support.mjs';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
 const server = await serve();
 const browser = await launch();
 const { page } = await openPage(browser, server.url);
+await page.evaluate(() => { document.getElementById('method').open = false; });
 await page.click('[data-testid=sample-button]');
 await waitDone(page);
-await page.evaluate(() => { for (const d of document.querySelectorAll('.reject')) d.open = true; });
-const box = await page.evaluate(() => document.querySelector('#downloads').getBoundingClientRect().bottom + window.scrollY + 60);
-await page.screenshot({ path: path.join(root, 'docs', 'screenshot.png'), fullPage: true, clip: { x: 0, y: 0, width: 1280, height: Math.round(box) } });
+await page.selectOption('[data-testid=period]', 'month');
+await page.waitForTimeout(300);
+const box = await page.evaluate(() => ({
+  top: document.querySelector('#results').getBoundingClientRect().top + window.scrollY - 16,
+  bottom: document.querySelector('#dataset-table tbody tr:nth-child(6)').getBoundingClientRect().bottom + window.scrollY + 8,
+}));
+await page.screenshot({
+  path: path.join(root, 'docs', 'screenshot.png'),
+  fullPage: true,
+  clip: { x: 0, y: Math.round(box.top), width: 1280, height: Math.round(box.bottom - box.top) },
+});
+// Leave the period as it was for whoever uses this browser profile next (a fresh one here).
+await page.selectOption('[data-testid=period]', 'week');
 await browser.close();
 await server.close();
-console.log('docs/screenshot.png');
+
+const out = fs.mkdtempSync(path.join(os.tmpdir(), 's3logdrop-chart-'));
+runCli([path.join(root, 'www', 'samples', 'sample-logs')], out, ['--period', 'month']);
+fs.copyFileSync(path.join(out, 'downloads_over_time.png'), path.join(root, 'docs', 'chart.png'));
+fs.rmSync(out, { recursive: true, force: true });
+console.log('docs/screenshot.png, docs/chart.png');

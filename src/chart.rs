@@ -131,7 +131,10 @@ fn fitting_title<DB: DrawingBackend>(
     let shorter = full.split(':').next().unwrap_or(&full).to_string();
     let shortest = shorter.split(',').next().unwrap_or(&shorter).to_string();
     let style = TextStyle::from(font.clone());
-    let fits = |t: &str| area.estimate_text_size(t, &style).is_ok_and(|(w, _)| w <= room);
+    let fits = |t: &str| {
+        area.estimate_text_size(t, &style)
+            .is_ok_and(|(w, _)| w <= room)
+    };
     [full, shorter]
         .into_iter()
         .find(|t| fits(t))

@@ -30,7 +30,11 @@ pub fn size(bytes: u64) -> String {
         i += 1;
     }
     match i {
-        0 => format!("{} {}", thousands(bytes), if bytes == 1 { "byte" } else { "bytes" }),
+        0 => format!(
+            "{} {}",
+            thousands(bytes),
+            if bytes == 1 { "byte" } else { "bytes" }
+        ),
         _ if v >= 100.0 => format!("{v:.0} {}", units[i]),
         _ => format!("{v:.1} {}", units[i]),
     }
@@ -52,10 +56,14 @@ pub fn paragraph(settings: &Settings, report: &Report, period: Period) -> String
     }
     p.push(format!(
         "{} in {} were read; {} could not be read as log lines and {} not counted.",
-        plural(report.lines, "log line", "log lines"),
-        plural(report.files, "file", "files"),
-        plural(report.rejected, "line", "lines"),
-        if report.rejected == 1 { "was" } else { "were" }
+        plural(report.read.lines, "log line", "log lines"),
+        plural(report.read.files, "file", "files"),
+        plural(report.read.rejected, "line", "lines"),
+        if report.read.rejected == 1 {
+            "was"
+        } else {
+            "were"
+        }
     ));
     let mut ops = vec!["REST.GET.OBJECT (a download through the S3 API)"];
     if settings.include_website {

@@ -118,7 +118,9 @@ impl Reject {
                 "does not look like an S3 access log line (no [time] as third field)"
             }
             Reject::Truncated => "fields are missing: the line has a [time] but is cut short",
-            Reject::BadTime => "the [time] field is not a valid date and time",
+            Reject::BadTime => {
+                "the [time] field is not a valid date and time (from 2006, when S3 began, to 2099)"
+            }
             Reject::BadRemoteIp => "the remote IP is not an IP address",
             Reject::BadRequestUri => {
                 "the quoted request URI is not followed by status, error code, sizes and times"

@@ -4,7 +4,7 @@
 
 use crate::period::Period;
 use crate::summary::HashMap;
-use crate::summary::{DayAgg, FileNote, ObjAgg, RejectSample, Removed, Summary};
+use crate::summary::{DayAgg, FileNote, ObjAgg, Read, RejectSample, Removed, Summary};
 use crate::time::{day_of, iso_date, rfc3339, Day};
 use roaring::RoaringBitmap;
 use serde::Serialize;
@@ -139,18 +139,9 @@ pub struct RejectRow {
 /// Everything shown to a person, as the CLI prints it and the page draws it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {
-    /// Files read.
-    pub files: u64,
-    /// Bytes read as stored.
-    pub bytes: u64,
-    /// Lines read.
-    pub lines: u64,
-    /// Parsed lines.
-    pub parsed: u64,
-    /// Rejected lines.
-    pub rejected: u64,
-    /// Blank lines.
-    pub blank: u64,
+    /// What was read (its fields at the top level of the JSON).
+    #[serde(flatten)]
+    pub read: Read,
     /// Counted downloads.
     pub downloads: u64,
     /// Distinct users among counted downloads.
@@ -361,12 +352,7 @@ impl Report {
         let covered = covered_days(s);
         let periods = all_periods(&all_days(s), covered);
         Report {
-            files: s.files,
-            bytes: s.bytes,
-            lines: s.lines,
-            parsed: s.parsed,
-            rejected: s.rejected,
-            blank: s.blank,
+            read: s.read,
             downloads: s.downloads,
             unique_users: s.users.len() as u64,
             bytes_sent: s.bytes_sent,

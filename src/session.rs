@@ -155,7 +155,7 @@ impl<S: Sink> Session<S> {
         if self.lines.file.is_some() {
             self.end();
         }
-        self.lines.summary.files += 1;
+        self.lines.summary.read.files += 1;
         self.lines.file = Some(FileState {
             name: name.to_string(),
             line_no: 0,
@@ -176,7 +176,7 @@ impl<S: Sink> Session<S> {
             self.begin_file("(input)");
         }
         self.check()?;
-        self.lines.summary.bytes += chunk.len() as u64;
+        self.lines.summary.read.bytes += chunk.len() as u64;
         let f = self.lines.file.as_mut().expect("a file is open");
         f.raw_bytes += chunk.len() as u64;
         let Session {
@@ -209,7 +209,7 @@ impl<S: Sink> Session<S> {
         self.check()?;
         let summary = &mut self.lines.summary;
         let (samples, notes) = summary.take_file(&f.name);
-        summary.files -= 1;
+        summary.read.files -= 1;
         Ok(Some(PartOfFile {
             lines: f.line_no,
             parsed: f.parsed,
@@ -311,13 +311,13 @@ impl<S: Sink> Lines<S> {
             file: &f.name,
             line: line_no,
         };
-        self.summary.lines += 1;
+        self.summary.read.lines += 1;
         let mut rec = Record::empty();
         let (line, result) = match e {
             LineEvent::TooLong { prefix, .. } => (prefix, Err(Reject::LineTooLong)),
             LineEvent::Line(l) => {
                 if is_blank(l) {
-                    self.summary.blank += 1;
+                    self.summary.read.blank += 1;
                     if let Err(e) = self.sink.blank(at) {
                         self.error = Some(e);
                     }
@@ -329,7 +329,7 @@ impl<S: Sink> Lines<S> {
         let written = match result {
             Ok(()) => {
                 f.parsed += 1;
-                self.summary.parsed += 1;
+                self.summary.read.parsed += 1;
                 self.summary.saw(rec.time);
                 let mut written = self.sink.parsed(&rec, at);
                 if rec.ambiguous_user_agent {

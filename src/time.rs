@@ -134,8 +134,13 @@ fn digits(b: &[u8]) -> Option<u32> {
     Some(v)
 }
 
+/// The years a log time may have: S3 began in March 2006, and a damaged year (9019)
+/// would otherwise stretch every series over millennia of empty days.
+pub const YEARS: std::ops::RangeInclusive<i64> = 2006..=2099;
+
 /// Parses the text between the brackets of the time field, `DD/Mon/YYYY:HH:MM:SS +ZZZZ`,
-/// into UTC seconds (the offset is applied). `None` if any part is malformed or out of range.
+/// into UTC seconds (the offset is applied). `None` if any part is malformed or out of
+/// range, the year included ([`YEARS`]).
 pub fn parse_log_time(b: &[u8]) -> Option<UnixSeconds> {
     if b.len() != 26 || b[2] != b'/' || b[6] != b'/' || b[11] != b':' || b[20] != b' ' {
         return None;
@@ -143,6 +148,9 @@ pub fn parse_log_time(b: &[u8]) -> Option<UnixSeconds> {
     let day = digits(&b[0..2])?;
     let month = MONTHS.iter().position(|m| m[..] == b[3..6])? as u32 + 1;
     let year = digits(&b[7..11])? as i64;
+    if !YEARS.contains(&year) {
+        return None;
+    }
     let clock = clock(b)?;
     if day == 0 || day > days_in_month(year, month) {
         return None;
@@ -271,6 +279,10 @@ mod tests {
             Some("2020-02-29T00:00:00Z".into())
         );
         assert_eq!(parse_log_time(b"29/Feb/2019:00:00:00 +0000"), None);
+        // A year S3 logs cannot have (a damaged digit) is not a time.
+        assert_eq!(parse_log_time(b"06/Feb/9019:00:00:38 +0000"), None);
+        assert_eq!(parse_log_time(b"06/Feb/2005:00:00:38 +0000"), None);
+        assert!(parse_log_time(b"31/Dec/2099:23:59:59 +0000").is_some());
     }
 
     #[test]

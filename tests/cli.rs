@@ -105,7 +105,12 @@ fn analyze_writes_every_output_and_reports_bad_files() {
     written.sort();
     let mut want: Vec<String> = s3logdrop::outputs::SUMMARY_OUTPUTS
         .iter()
-        .chain(&["parsed_output.csv", "rejected_lines.txt", "downloads_over_time.png", "downloads_over_time.svg"])
+        .chain(&[
+            "parsed_output.csv",
+            "rejected_lines.txt",
+            "downloads_over_time.png",
+            "downloads_over_time.svg",
+        ])
         .map(|s| s.to_string())
         .collect();
     want.sort();
@@ -124,7 +129,10 @@ fn analyze_writes_every_output_and_reports_bad_files() {
         "period_start,period_end,downloads,new_unique_users,active_unique_users,bytes_sent,partial\r\n"
     ));
     let methods = std::fs::read_to_string(out.join("methods.txt")).unwrap();
-    assert!(methods.contains("A download is a request of type REST.GET.OBJECT"), "{methods}");
+    assert!(
+        methods.contains("A download is a request of type REST.GET.OBJECT"),
+        "{methods}"
+    );
 
     let parsed = std::fs::read_to_string(out.join("parsed_output.csv")).unwrap();
     assert!(parsed

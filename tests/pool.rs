@@ -139,8 +139,11 @@ fn threads_ranges_and_spilling_change_nothing() {
     let settings = Settings::default();
     let (want, want_rows, want_rejected) = serial(&inputs, &settings);
     // The inputs exercise what they should.
-    eprintln!("{} rejected, {} downloads", want.rejected, want.downloads);
-    assert!(want.rejected > 100, "{}", want.rejected);
+    eprintln!(
+        "{} rejected, {} downloads",
+        want.read.rejected, want.downloads
+    );
+    assert!(want.read.rejected > 100, "{}", want.read.rejected);
     assert!(want.downloads > 300, "{}", want.downloads);
     assert!(want
         .file_notes
@@ -265,7 +268,10 @@ fn a_full_disk_stops_the_analysis_with_its_error() {
     let mut session = Session::with_sink(&settings, sink).unwrap();
     let err = run_serial(&mut session, &inputs, 4096).unwrap_err();
     assert_eq!(err.kind(), std::io::ErrorKind::StorageFull);
-    assert!(session.summary().lines < want.lines / 2, "reading went on");
+    assert!(
+        session.summary().read.lines < want.read.lines / 2,
+        "reading went on"
+    );
     assert!(session.push(b"more").is_err(), "the session stays stopped");
     assert!(session.finish().is_err());
     // Threads: the error comes back instead of a summary.

@@ -54,7 +54,10 @@ fn edge_cases_fixture() {
         &[("edge_cases.log".into(), own("edge_cases.log"))],
         1 << 16,
     );
-    assert_eq!((s.lines, s.parsed, s.rejected, s.blank), (17, 13, 2, 2));
+    assert_eq!(
+        (s.read.lines, s.read.parsed, s.read.rejected, s.read.blank),
+        (17, 13, 2, 2)
+    );
     assert_eq!(s.rejects[&Reject::BadTime].count, 1);
     assert_eq!(s.rejects[&Reject::BadRemoteIp].count, 1);
     // Candidates: lines 1-9 and 15 (REST.GET.OBJECT 200); the 206 and 304 are not.
@@ -117,7 +120,7 @@ fn gzip_multi_member_equals_plain() {
         &[("x".into(), own("edge_cases.multi.gz"))],
         7,
     );
-    assert_eq!(gz.lines, plain.lines);
+    assert_eq!(gz.read.lines, plain.read.lines);
     assert_eq!(gz.downloads, plain.downloads);
     assert_eq!(Report::new(&gz).weeks, Report::new(&plain).weeks);
     assert!(gz.file_notes.is_empty(), "{:?}", gz.file_notes);
@@ -189,7 +192,7 @@ fn gzip_bomb_stops_at_the_limit() {
     let (s, _) = run_files(&settings, &[("bomb.gz".into(), bomb)], 1 << 16);
     assert_eq!(s.file_notes.len(), 1);
     assert_eq!(s.file_notes[0].kind, FileNoteKind::GzipLimit);
-    assert_eq!(s.blank, 8 << 20);
+    assert_eq!(s.read.blank, 8 << 20);
 }
 
 #[test]
@@ -229,14 +232,14 @@ fn gzip_bomb_stops_at_the_ratio_limit_when_the_size_is_known() {
         .max(s3logdrop::decode::INFLATE_RATIO_FLOOR);
     let lines = limit / line.len() as u64;
     assert!(
-        stopped.lines == lines || stopped.lines == lines + 1,
+        stopped.read.lines == lines || stopped.read.lines == lines + 1,
         "{}",
-        stopped.lines
+        stopped.read.lines
     );
     // Without the size (a pipe), only the absolute limit applies: all of it is read.
     let whole = run(None);
     assert!(whole.file_notes.is_empty(), "{:?}", whole.file_notes);
-    assert_eq!(whole.lines, inflated / line.len() as u64);
+    assert_eq!(whole.read.lines, inflated / line.len() as u64);
 }
 
 fn generated_files(seed: u64, n: usize, lines_each: usize) -> Vec<(String, Vec<u8>)> {
@@ -279,11 +282,11 @@ fn generator_truth_is_what_the_engine_finds() {
     let (s, _) = run_files(&Settings::default(), &[("g".into(), buf)], 1 << 16);
     let t = &g.truth;
     assert_eq!(
-        (s.lines, s.blank, s.rejected),
+        (s.read.lines, s.read.blank, s.read.rejected),
         (t.lines, t.blank, t.rejected)
     );
     assert_eq!(s.downloads, t.downloads);
-    assert!(s.downloads > 1000 && s.rejected > 100);
+    assert!(s.downloads > 1000 && s.read.rejected > 100);
 }
 
 mod merge_property {
@@ -426,7 +429,7 @@ fn a_file_in_byte_ranges_equals_the_file_in_one_piece() {
     // between \r and \n.
     let data = edge_and_corpus();
     let want = whole("big.log", &data);
-    assert!(want.rejected > 0 && want.downloads > 10);
+    assert!(want.read.rejected > 0 && want.downloads > 10);
     for at in (1..data.len() as u64).step_by(7) {
         assert_eq!(
             in_ranges("big.log", &data, &[at], 4096),
@@ -466,11 +469,14 @@ fn only_plain_text_is_cut_into_byte_ranges() {
     data.extend(edge_and_corpus());
     assert!(!can_split(&data[..SNIFF_BYTES]));
     let w = whole("x.bin", &data);
-    assert_eq!((w.lines, w.parsed), (0, 0));
+    assert_eq!((w.read.lines, w.read.parsed), (0, 0));
     assert!(w.file_notes.iter().any(|n| n.kind == FileNoteKind::Binary));
     let cut = data.len() as u64 / 2;
     let ranges = in_ranges("x.bin", &data, &[cut], 4096);
-    assert!(ranges.parsed > 0, "the second range alone reads as a log");
+    assert!(
+        ranges.read.parsed > 0,
+        "the second range alone reads as a log"
+    );
 }
 
 #[test]

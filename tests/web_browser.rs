@@ -69,29 +69,34 @@ fn merged_parts_give_the_whole_and_the_same_outputs() {
     a.commit().unwrap();
     assert!(a.add(b"not a summary").is_err());
     let report = Report::new(&whole);
+    let settings = Settings::default();
+    let made = outputs::Outputs {
+        summary: &whole,
+        report: &report,
+        settings: &settings,
+        anon: &outputs::Anonymize::None,
+        period: s3logdrop::period::Period::Month,
+    };
     for name in outputs::SUMMARY_OUTPUTS {
         let mut want = Vec::new();
-        let none = outputs::Anonymize::None;
-        outputs::write_summary_output(
-            name,
-            &mut want,
-            &whole,
-            &report,
-            &Settings::default(),
-            &none,
-        )
-        .unwrap();
-        assert_eq!(a.output(name).unwrap(), want, "{name}");
+        made.write(name, &mut want).unwrap();
+        assert_eq!(a.output(name, "month").unwrap(), want, "{name}");
     }
+    assert!(a.output("methods.txt", "fortnight").is_err());
     let js = a.report().unwrap();
     let get = |k: &str| js_sys::Reflect::get(&js, &k.into()).unwrap();
     assert_eq!(get("downloads").as_f64().unwrap() as u64, whole.downloads);
-    assert_eq!(get("lines").as_f64().unwrap() as u64, whole.lines);
+    assert_eq!(get("lines").as_f64().unwrap() as u64, whole.read.lines);
     assert_eq!(
         js_sys::Array::from(&get("weeks")).length() as usize,
         report.weeks.len()
     );
-    assert!(a.output("no_such_file.csv").is_err());
+    assert!(a.output("no_such_file.csv", "week").is_err());
+    // A dataset's periods, and the method of the chosen period.
+    let first = &report.datasets[0];
+    let rows = a.dataset_periods(&first.dataset, "year").unwrap();
+    assert!(js_sys::Array::from(&rows).length() >= 1);
+    assert!(a.methods("quarter").unwrap().contains("In each quarter"));
 }
 
 #[wasm_bindgen_test]
@@ -113,7 +118,7 @@ fn the_chart_is_drawn_on_a_canvas() {
     let mut a = Analysis::new(&default_settings()).unwrap();
     a.add(&summary(&[("b.log", CORPUS)]).to_bytes()).unwrap();
     a.commit().unwrap();
-    a.draw(canvas.clone(), true, 2.0).unwrap();
+    a.draw(canvas.clone(), "week", "", true, 1.0).unwrap();
     let ctx: web_sys::CanvasRenderingContext2d =
         canvas.get_context("2d").unwrap().unwrap().unchecked_into();
     let data = ctx.get_image_data(0.0, 0.0, 800.0, 500.0).unwrap().data();
@@ -122,6 +127,10 @@ fn the_chart_is_drawn_on_a_canvas() {
         .filter(|p| p[0] == 0 && p[1] == 90 && p[2] == 181)
         .count();
     assert!(blue > 20, "{blue} pixels of the downloads colour");
+    // The same chart as SVG, and a dataset's.
+    let svg = a.chart_svg("month", "", false).unwrap();
+    assert!(svg.starts_with("<svg") && svg.contains("Downloads per month"));
+    assert!(a.chart_svg("month", "no such dataset", false).is_err());
 }
 
 #[wasm_bindgen_test]

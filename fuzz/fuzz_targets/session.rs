@@ -33,7 +33,8 @@ fuzz_target!(|data: &[u8]| {
         }
         s.finish().unwrap().0
     };
-    assert_eq!(whole.lines, whole.parsed + whole.rejected + whole.blank);
+    let r = whole.read;
+    assert_eq!(r.lines, r.parsed + r.rejected + r.blank);
     assert_eq!(whole, pieces);
 
     // Ranges are only for plain text (gzip, zip and binary go whole to one worker).

@@ -70,12 +70,12 @@ impl Summary {
     fn canonical(&self) -> Canonical<'_> {
         Canonical {
             counts: [
-                self.files,
-                self.bytes,
-                self.lines,
-                self.parsed,
-                self.rejected,
-                self.blank,
+                self.read.files,
+                self.read.bytes,
+                self.read.lines,
+                self.read.parsed,
+                self.read.rejected,
+                self.read.blank,
                 self.ambiguous_user_agent,
                 self.candidates,
                 self.downloads,

@@ -151,9 +151,9 @@ pub struct RejectAgg {
     pub samples: Vec<RejectSample>,
 }
 
-/// Everything counted so far.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct Summary {
+/// What was read: files, bytes, and lines by outcome.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Read {
     /// Files read.
     pub files: u64,
     /// Bytes read (as stored: compressed bytes for gzip files).
@@ -166,6 +166,24 @@ pub struct Summary {
     pub rejected: u64,
     /// Blank lines.
     pub blank: u64,
+}
+
+impl Read {
+    fn merge(&mut self, o: &Read) {
+        self.files += o.files;
+        self.bytes += o.bytes;
+        self.lines += o.lines;
+        self.parsed += o.parsed;
+        self.rejected += o.rejected;
+        self.blank += o.blank;
+    }
+}
+
+/// Everything counted so far.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Summary {
+    /// What was read.
+    pub read: Read,
     /// Parsed lines whose user agent split was ambiguous (still parsed and counted).
     pub ambiguous_user_agent: u64,
     /// Downloads by operation and status, before any filter (rows of parsed_output.csv).
@@ -222,7 +240,7 @@ impl Summary {
         text: &[u8],
         max_samples: u32,
     ) {
-        self.rejected += 1;
+        self.read.rejected += 1;
         let agg = self.rejects.entry(reason).or_default();
         agg.count += 1;
         // Keep the smallest (file, line) pairs, so the examples do not depend on the order
@@ -335,12 +353,7 @@ impl Summary {
             *self = other;
             return;
         }
-        self.files += other.files;
-        self.bytes += other.bytes;
-        self.lines += other.lines;
-        self.parsed += other.parsed;
-        self.rejected += other.rejected;
-        self.blank += other.blank;
+        self.read.merge(&other.read);
         self.ambiguous_user_agent += other.ambiguous_user_agent;
         self.candidates += other.candidates;
         self.downloads += other.downloads;
@@ -447,9 +460,9 @@ impl Summary {
 
     /// True for a summary of nothing (as `Summary::default()`).
     pub fn is_empty(&self) -> bool {
-        self.files == 0
-            && self.bytes == 0
-            && self.lines == 0
+        self.read.files == 0
+            && self.read.bytes == 0
+            && self.read.lines == 0
             && self.candidates == 0
             && self.users.is_empty()
             && self.datasets.is_empty()

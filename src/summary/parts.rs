@@ -104,10 +104,8 @@ impl Parts {
 
     /// The file's own summary; `None` while a part is missing.
     pub fn finish(self) -> Option<Summary> {
-        let mut total = Summary {
-            files: 1,
-            ..Summary::default()
-        };
+        let mut total = Summary::default();
+        total.read.files = 1;
         let (mut offset, mut bytes, mut parsed, mut rejected) = (0u64, 0u64, 0u64, 0u64);
         let mut first: Option<(u64, Reject)> = None;
         for got in self.got {

@@ -51,6 +51,7 @@ for (const scheme of ['light', 'dark']) {
   test(`axe finds no WCAG 2.1 AA violation, contrast included, in the ${scheme} theme`, async () => {
     const { page, context } = await open({ colorScheme: scheme });
     await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    await page.evaluate(() => { document.getElementById('method').open = true; });
     const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     assert.equal(bg, scheme === 'dark' ? 'rgb(21, 23, 26)' : 'rgb(255, 255, 255)', 'the theme follows the system setting');
     assert.deepEqual(await audit(page), [], 'before a run');
@@ -73,6 +74,7 @@ for (const scheme of ['light', 'dark']) {
 test('everything works from the keyboard alone, with a visible focus', async () => {
   const { page, context } = await open();
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  await page.evaluate(() => { document.getElementById('method').open = true; });
   // Tab through the page: what gets the focus, and whether it shows.
   const focusable = async () => page.evaluate(() => {
     const a = document.activeElement;
@@ -115,20 +117,20 @@ test('everything works from the keyboard alone, with a visible focus', async () 
   // The sample logs, from the keyboard.
   await page.focus('#sample-button');
   await page.keyboard.press('Enter');
-  await page.waitForFunction((n) => document.body.dataset.state === 'done' && Number(document.querySelector('[data-metric=files]').textContent) > n, first.files);
+  await page.waitForFunction((n) => document.body.dataset.state === 'done' && Number(document.querySelector('[data-metric=files]').dataset.value) > n, first.files);
 
   // A setting changed with the keyboard re-runs the analysis.
   const before = await waitDone(page);
   await page.focus('#bots');
   await page.keyboard.press('End'); // "Off"
   await page.waitForFunction((d) => document.body.dataset.state === 'done'
-    && Number(document.querySelector('[data-metric=downloads]').textContent) > d, before.downloads);
+    && Number(document.querySelector('[data-metric=downloads]').dataset.value) > d, before.downloads);
   assert.equal(await page.inputValue('#bots'), 'off');
 
   // A download from the keyboard; the rejected lines open with the keyboard.
-  await page.focus('[data-testid="download-downloads_per_week.csv"]');
+  await page.focus('[data-testid="download-downloads_per_dataset.csv"]');
   const [dl] = await Promise.all([page.waitForEvent('download'), page.keyboard.press('Enter')]);
-  assert.equal(dl.suggestedFilename(), 'downloads_per_week.csv');
+  assert.equal(dl.suggestedFilename(), 'downloads_per_dataset.csv');
   await page.focus('[data-testid=rejects] details summary');
   await page.keyboard.press('Enter');
   assert.equal(await page.$eval('[data-testid=rejects] details', (d) => d.open), true);
@@ -143,6 +145,7 @@ test('a browser that cannot pick folders says so, and files can still be chosen'
     delete HTMLInputElement.prototype.webkitdirectory;
   });
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  await page.evaluate(() => { document.getElementById('method').open = true; });
   const note = await page.textContent('#support');
   assert.match(note, /cannot pick folders: choose the files instead/);
   assert.equal(await page.isVisible('#support'), true);
@@ -155,6 +158,7 @@ test('a browser that cannot pick folders says so, and files can still be chosen'
 test('a browser whose drop has no folder entries still takes dropped files', async () => {
   const { page, context } = await open({}, () => { delete DataTransferItem.prototype.webkitGetAsEntry; });
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  await page.evaluate(() => { document.getElementById('method').open = true; });
   const bytes = fs.readFileSync(path.join(root, 'fixtures', 'own', 'edge_cases.log')).toString('base64');
   const dt = await page.evaluateHandle((b64) => {
     const t = new DataTransfer();
@@ -185,10 +189,12 @@ for (const [what, init, pattern] of [
 test('a browser without the private file system analyses, and says why a row export cannot be made', async () => {
   const { page, context } = await open({}, () => { delete StorageManager.prototype.getDirectory; });
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  await page.evaluate(() => { document.getElementById('method').open = true; });
   await page.click('[data-testid=sample-button]');
   await waitDone(page);
-  const ok = await downloadBytes(page, 'downloads_per_week.csv');
+  const ok = await downloadBytes(page, 'downloads_per_dataset.csv');
   assert.ok(ok.bytes.length > 50, 'the summary files still download');
+  await page.evaluate(() => { document.querySelector('.more-downloads').open = true; });
   await page.click('[data-testid="download-parsed_output.csv"]');
   await page.waitForFunction(() => /parsed_output\.csv could not be made: .*private file system/.test(document.querySelector('[data-testid=export-status]').textContent));
   await context.close();

@@ -64,6 +64,7 @@ async function open() {
   });
   await page.goto(env.server.url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  await page.evaluate(() => { document.getElementById('method').open = true; });
   seen.loadedAt = Date.now();
   return { page, seen };
 }
@@ -71,7 +72,7 @@ async function open() {
 async function waitDone(page, timeout = 120_000) {
   await page.waitForSelector('body[data-state="done"]', { timeout });
   return page.evaluate(() => Object.fromEntries(
-    Array.from(document.querySelectorAll('[data-testid=summary] [data-metric]'), (d) => [d.dataset.metric, Number(d.textContent)])));
+    Array.from(document.querySelectorAll('[data-testid=results] [data-metric]'), (d) => [d.dataset.metric, Number(d.dataset.value)])));
 }
 
 /** Clicks a download button; returns the name the link gave and the bytes' size and SHA-256. */
@@ -92,9 +93,10 @@ async function download(page, name) {
 async function compareWithCli(page, cliReport, outDir) {
   const shown = await waitDone(page);
   for (const m of METRICS) assert.equal(shown[m], cliReport[m], `summary ${m}`);
-  const rows = await page.$$eval('[data-testid=weekly-table] tbody tr',
-    (trs) => trs.map((tr) => Array.from(tr.children, (c) => c.textContent)));
+  const rows = await page.$$eval('[data-testid=period-table] tbody tr',
+    (trs) => trs.map((tr) => [tr.dataset.periodStart, ...Array.from(tr.querySelectorAll('[data-col]'), (c) => c.dataset.value)]));
   assert.deepEqual(rows, weeklyRows(cliReport), 'weekly table');
+  await page.evaluate(() => { document.querySelector('.more-downloads').open = true; });
   for (const name of [...SUMMARY_EXPORTS, ...ROW_EXPORTS]) {
     const got = await download(page, name);
     const want = fs.readFileSync(path.join(outDir, name));
@@ -166,12 +168,13 @@ test('Firefox: the sample logs, a changed setting (remembered), cancel, and a ru
 
   await page.select('select[name=bots]', 'off');
   await page.waitForFunction((d) => document.body.dataset.state === 'done'
-    && Number(document.querySelector('[data-metric=downloads]').textContent) !== d, {}, shown.downloads);
+    && Number(document.querySelector('[data-metric=downloads]').dataset.value) !== d, {}, shown.downloads);
   const off = await waitDone(page);
   const samplesOff = runCli([path.join(root, 'www', 'samples', 'sample-logs')], path.join(env.work, 'samples-cli-off'), ['--bots', 'off']);
   for (const m of METRICS) assert.equal(off[m], samplesOff[m], `sample with --bots off: ${m}`);
   await page.reload();
   await page.waitForSelector('body[data-ready="true"]');
+  await page.evaluate(() => { document.getElementById('method').open = true; });
   assert.equal(await page.$eval('select[name=bots]', (s) => s.value), 'off', 'remembered in localStorage');
   await page.click('#reset-settings');
 

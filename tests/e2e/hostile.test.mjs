@@ -81,11 +81,13 @@ async function notes(page) {
   return page.$$eval('[data-testid=file-notes] li', (lis) => lis.map((li) => ({ kind: li.dataset.kind, text: li.textContent })));
 }
 
-/** The page's row of the "top datasets" table for `prefix`. */
+/** The page's row of the datasets table for `prefix`: the dataset, downloads, unique users, bytes sent. */
 async function prefixRow(page, prefix) {
-  return page.$$eval('[data-testid=top-prefixes] tbody tr', (trs, p) => {
-    const tr = trs.find((t) => t.children[0].textContent === p);
-    return tr ? Array.from(tr.children, (c) => c.textContent) : null;
+  return page.$$eval('[data-testid=dataset-table] tbody tr', (trs, p) => {
+    const tr = trs.find((t) => t.dataset.dataset === p);
+    if (!tr) return null;
+    const v = (col) => tr.querySelector(`[data-col=${col}]`).dataset.value;
+    return [tr.dataset.dataset, v('downloads'), v('unique_users'), v('bytes_sent')];
   }, prefix);
 }
 

@@ -163,13 +163,14 @@ test('changing a setting re-runs the analysis, matches the CLI with that flag, a
   assert.equal(before.downloads, cliDefault.downloads);
   await page.selectOption('select[name=bots]', 'off');
   await page.waitForFunction((d) => document.body.dataset.state === 'done'
-    && Number(document.querySelector('[data-metric=downloads]').textContent) !== d, before.downloads);
+    && Number(document.querySelector('[data-metric=downloads]').dataset.value) !== d, before.downloads);
   const after = await waitDone(page);
   const cliOff = runCli(names, path.join(env.work, 'settings-cli-off'), ['--bots', 'off'], dir);
   assert.equal(after.downloads, cliOff.downloads);
   assert.ok(after.downloads > before.downloads, 'bots counted again');
   await page.reload();
   await page.waitForSelector('body[data-ready="true"]');
+  await page.evaluate(() => { document.getElementById('method').open = true; });
   assert.equal(await page.inputValue('select[name=bots]'), 'off', 'remembered in localStorage');
   // A bad CIDR is refused with a sentence and changes nothing.
   await page.fill('textarea[name=exclude_ips]', '10.0.0.0/99');

@@ -65,9 +65,13 @@ export async function openPage(browser, url, opts = {}) {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.addInitScript(catchDownloads);
   await page.goto(url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
-  return { context, page, requests, errors, loadedAt: Date.now() };
+  const loadedAt = Date.now();
+  // The settings are in the folded 'How these numbers are counted': a person opens it.
+  await page.evaluate(() => { document.getElementById('method').open = true; });
+  return { context, page, requests, errors, loadedAt };
 }
 
 /** Waits for the run to end in `state` (default done) and returns the summary metrics. */
@@ -94,18 +98,62 @@ export async function weeklyTable(page) {
 /** Runs `s3logdrop analyze` and returns {report, out}. */
 export function runCli(paths, out, args = [], cwd = root) {
   fs.rmSync(out, { recursive: true, force: true });
-  const stdout = execFileSync(cli, ['analyze', ...paths, '--out', out, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  // The summary holds every day and dataset: it can be megabytes.
+  const stdout = execFileSync(cli, ['analyze', ...paths, '--out', out, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
   return JSON.parse(stdout);
 }
 
-/** Clicks a download button and returns the downloaded bytes. */
+/**
+ * Keeps each Blob the page hands to a download link, with the name the link gives it.
+ * Chromium stops a page's downloads after ten in a row until the person allows more, so
+ * the tests read the bytes the page offers instead of the browser's downloaded file.
+ */
+function catchDownloads() {
+  window.caughtDownloads = [];
+  const create = URL.createObjectURL;
+  URL.createObjectURL = (blob) => { window.caughtDownloads.push(blob); return create.call(URL, blob); };
+  const click = HTMLAnchorElement.prototype.click;
+  HTMLAnchorElement.prototype.click = function () {
+    const last = window.caughtDownloads[window.caughtDownloads.length - 1];
+    if (this.download && last) last.savedAs = this.download;
+    return click.call(this);
+  };
+}
+
+/** Clicks a download button and returns the name and the bytes the page offers. */
 export async function downloadBytes(page, name) {
-  const [dl] = await Promise.all([
-    page.waitForEvent('download', { timeout: 120_000 }),
-    page.click(`[data-testid="download-${name}"]`),
-  ]);
-  const p = await dl.path();
-  return { name: dl.suggestedFilename(), bytes: fs.readFileSync(p) };
+  // A file in the folded full list: open it, as a person would.
+  const before = await page.evaluate(([n, catcher]) => {
+    // eslint-disable-next-line no-new-func
+    if (!window.caughtDownloads) new Function(`(${catcher})()`)();
+    const details = document.querySelector(`[data-testid="download-${n}"]`)?.closest('details');
+    if (details) details.open = true;
+    return window.caughtDownloads.length;
+  }, [name, catchDownloads.toString()]);
+  await page.click(`[data-testid="download-${name}"]`);
+  await page.waitForFunction((k) => window.caughtDownloads.length > k && window.caughtDownloads.at(-1).savedAs,
+    before, { timeout: 120_000 }).catch(async (e) => {
+    const said = await page.textContent('[data-testid=export-status]').catch(() => '');
+    throw new Error(`${name}: no download (${e.message}); the page says: ${said}`);
+  });
+  const { savedAs, size } = await page.evaluate(() => {
+    window.caughtBlob = window.caughtDownloads.pop();
+    return { savedAs: window.caughtBlob.savedAs, size: window.caughtBlob.size };
+  });
+  // Read in slices: a big export does not fit in one string.
+  const parts = [];
+  const SLICE = 8 << 20;
+  for (let at = 0; at < size; at += SLICE) {
+    const b64 = await page.evaluate(async ([from, to]) => {
+      const bytes = new Uint8Array(await window.caughtBlob.slice(from, to).arrayBuffer());
+      let s = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return btoa(s);
+    }, [at, at + SLICE]);
+    parts.push(Buffer.from(b64, 'base64'));
+  }
+  await page.evaluate(() => { window.caughtBlob = null; });
+  return { name: savedAs, bytes: Buffer.concat(parts) };
 }
 
 export const METRICS = ['files', 'lines', 'parsed', 'rejected', 'blank', 'downloads', 'unique_users'];
@@ -128,6 +176,8 @@ export async function compareWithCli(page, cliReport, outDir) {
   const shown = await waitDone(page);
   for (const m of METRICS) assert.equal(shown[m], cliReport[m], `summary ${m}`);
   assert.deepEqual(await weeklyTable(page), weeklyRows(cliReport), 'weekly table');
+  // The full list of files is one click away.
+  await page.evaluate(() => { document.querySelector('.more-downloads').open = true; });
   for (const name of [...SUMMARY_EXPORTS, ...ROW_EXPORTS]) {
     const got = await downloadBytes(page, name);
     assert.equal(got.name, name);

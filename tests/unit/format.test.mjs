@@ -1,15 +1,33 @@
 // The page's pure helpers (www/js/format.js), under node --test: no browser needed.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { byCodePoint, duration, human, plural, ranges } from '../../www/js/format.js';
+import { byCodePoint, count, csvLine, decimal2, duration, middleEllipsis, plural, ranges, size } from '../../www/js/format.js';
 
-test('human sizes', () => {
-  assert.equal(human(0), '0 B');
-  assert.equal(human(1023), '1023 B');
-  assert.equal(human(1024), '1.0 KiB');
-  assert.equal(human(1536), '1.5 KiB');
-  assert.equal(human(5 * 1024 ** 3), '5.0 GiB');
-  assert.equal(human(3 * 1024 ** 5), '3072.0 TiB');
+test('numbers and sizes for people', () => {
+  assert.equal(count(0), '0');
+  assert.equal(count(12345), '12,345');
+  assert.equal(count(1234567), '1,234,567');
+  assert.equal(size(0), '0 bytes');
+  assert.equal(size(1), '1 byte');
+  assert.equal(size(999), '999 bytes');
+  assert.equal(size(1500), '1.5 kB');
+  assert.equal(size(4.7e12), '4.7 TB');
+  assert.equal(size(452e9), '452 GB');
+  assert.equal(decimal2(1234.5), '1,234.50');
+});
+
+test('long keys are cut in the middle, whole when short', () => {
+  assert.equal(middleEllipsis('zarr/ab12', 20), 'zarr/ab12');
+  const cut = middleEllipsis('zarr/0123456789abcdef/0/0/1/5/19', 16);
+  assert.equal(Array.from(cut).length, 16);
+  assert.ok(cut.startsWith('zarr/01') && cut.endsWith('/5/19') && cut.includes('…'), cut);
+  // Characters, not UTF-16 halves.
+  assert.equal(middleEllipsis('😀😀😀😀😀😀', 5), '😀😀…😀😀');
+});
+
+test('dataset rows are written back as CSV lines', () => {
+  assert.equal(csvLine(['zarr/', 'Zarr', '']), 'zarr/,Zarr,');
+  assert.equal(csvLine(['a,b/', 'Say "hi"', '10.1/x']), '"a,b/","Say ""hi""",10.1/x');
 });
 
 test('durations', () => {

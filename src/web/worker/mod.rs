@@ -258,7 +258,7 @@ async fn run_task(task: Task) -> Result<(), String> {
             };
             let cutter = RangeCutter::new(start as u64, end as u64);
             let mut progress = Progress {
-                lines_reported: session.summary().lines,
+                lines_reported: session.summary().read.lines,
                 ..Progress::default()
             };
             read_file(

@@ -28,7 +28,7 @@ pub(super) struct Progress {
 
 impl Progress {
     pub(super) fn post<S: Sink>(&mut self, job: f64, session: &Session<S>, file_done: bool) {
-        let lines = session.summary().lines;
+        let lines = session.summary().read.lines;
         post(&Reply::Progress {
             job,
             bytes: self.bytes as f64,

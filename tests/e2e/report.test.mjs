@@ -1,0 +1,146 @@
+// The usage report in headless Chromium: for a delivery spread over months, each
+// period's table equals the CLI's CSV for that period; the dataset table equals
+// downloads_per_dataset.csv; choosing a dataset shows its months from
+// downloads_per_dataset_per_month.csv; dataset names from a mapping change the datasets
+// as --datasets does; the method paragraph names the settings in force and follows a
+// change; printing gives at most two pages holding the totals and the method; the SVG
+// is valid SVG with the title's totals.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { useBrowser, openPage, waitDone, runCli, downloadBytes, generate, assertPrivate } from './support.mjs';
+
+const env = useBrowser('s3logdrop-report-');
+
+/** A CSV file's rows, without its header (the CLI's files have no quoted numbers). */
+function csvRows(file) {
+  return fs.readFileSync(file, 'utf8').trimEnd().split('\r\n').slice(1).map((l) => l.split(','));
+}
+
+/** The period table as rows of the CSV's columns (partial as true/false). */
+function periodTable(page) {
+  return page.$$eval('[data-testid=period-table] tbody tr', (trs) => trs.map((tr) => {
+    const v = (c) => tr.querySelector(`[data-col=${c}]`).dataset.value;
+    const start = tr.dataset.periodStart;
+    const end = tr.querySelector('th').textContent.match(/(\d{4}-\d{2}-\d{2})(?!.*\d{4}-\d{2}-\d{2})/)[1];
+    return [start, end, v('downloads'), v('new_unique_users'), v('active_unique_users'), v('bytes_sent'),
+      tr.dataset.partial === 'true' ? 'true' : 'false'];
+  }));
+}
+
+async function choose(page, testid, value) {
+  await page.selectOption(`[data-testid=${testid}]`, value);
+}
+
+function delivery() {
+  const d = path.join(env.work, 'delivery');
+  if (!fs.existsSync(d)) {
+    generate(path.join(d, 'a'), ['--bytes', '1500000', '--files', '40', '--seed', '31', '--mean-gap', '2500', '--clients', '400']);
+  }
+  return d;
+}
+
+test('each period table, the datasets and a chosen dataset equal the CLI files', async () => {
+  const d = delivery();
+  const out = path.join(env.work, 'cli');
+  const cli = runCli([d], out);
+  assert.ok(cli.periods.month.length >= 3, `the delivery spans months: ${cli.periods.month.length}`);
+  const { page, context, requests, loadedAt, errors } = await openPage(env.browser, env.server.url);
+  await page.setInputFiles('[data-testid=folder-input]', d);
+  const shown = await waitDone(page);
+  assert.equal(shown.downloads, cli.downloads);
+  assert.equal(shown.datasets, cli.datasets.length);
+  // The headline numbers are for people; their raw value is beside.
+  const downloadsText = await page.textContent('[data-testid=summary] [data-metric=downloads]');
+  assert.equal(downloadsText, cli.downloads.toLocaleString('en-US'));
+  assert.match(await page.textContent('[data-testid=summary] [data-metric=bytes_sent]'), /^\d+(\.\d)? (kB|MB|GB|TB)$/);
+  for (const p of ['day', 'week', 'month', 'quarter', 'year']) {
+    await choose(page, 'period', p);
+    assert.deepEqual(await periodTable(page), csvRows(path.join(out, `downloads_per_${p}.csv`)), `${p} table`);
+  }
+  // The dataset table: its first rows equal downloads_per_dataset.csv's.
+  const datasets = await page.$$eval('[data-testid=dataset-table] tbody tr', (trs) => trs.map((tr) => {
+    const v = (c) => tr.querySelector(`[data-col=${c}]`).dataset.value;
+    return [tr.dataset.dataset, '', v('downloads'), v('unique_users'), v('bytes_sent'), v('full_download_equivalents'),
+      v('first_download'), v('last_download')];
+  }));
+  const want = csvRows(path.join(out, 'downloads_per_dataset.csv'));
+  assert.ok(datasets.length > 3);
+  assert.deepEqual(datasets, want.slice(0, datasets.length), 'dataset table');
+  // Choosing a dataset shows its months.
+  await choose(page, 'period', 'month');
+  const name = want[0][0];
+  await choose(page, 'dataset', name);
+  const months = csvRows(path.join(out, 'downloads_per_dataset_per_month.csv'))
+    .filter((r) => r[0] === name).map((r) => r.slice(1));
+  assert.deepEqual(await periodTable(page), months, `months of ${name}`);
+  assert.match(await page.textContent('#period-note'), new RegExp(`^${name.replace(/[/.]/g, '\\$&')}: downloads per month`));
+  assertPrivate(requests, loadedAt, env.server.url);
+  // The chosen period is remembered.
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.equal(await page.inputValue('[data-testid=period]'), 'month');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('dataset names from a mapping, the method paragraph, print and SVG', async () => {
+  const d = delivery();
+  const mapping = path.join(env.work, 'datasets.csv');
+  fs.writeFileSync(mapping, 'prefix,name,doi\nzarr/,Zarr stores,10.48324/dandi.000026\ndataset00,"First ten, early",\n');
+  const out = path.join(env.work, 'cli-mapped');
+  runCli([d], out, ['--datasets', mapping]);
+  const { page, context, errors } = await openPage(env.browser, env.server.url);
+  await page.setInputFiles('[data-testid=folder-input]', d);
+  await waitDone(page);
+  const before = await page.textContent('[data-testid=methods]');
+  assert.match(before, /first 2 folders/);
+  assert.match(before, /"bot" or "crawl"/);
+  // The mapping, read from a file: the datasets follow, as the CLI's with --datasets.
+  await page.setInputFiles('[data-testid=datasets-file]', mapping);
+  await page.waitForFunction(() => document.querySelector('[data-testid=dataset-table] tr[data-dataset="Zarr stores"]'));
+  await waitDone(page);
+  const shown = await page.$$eval('[data-testid=dataset-table] tbody tr', (trs) => trs.map((tr) => [tr.dataset.dataset,
+    tr.querySelector('[data-col=downloads]').dataset.value]));
+  const names = shown.map((r) => r[0]);
+  for (const n of ['Zarr stores', 'First ten, early', 'other']) assert.ok(names.includes(n), `${n} in ${names}`);
+  assert.match(await page.textContent('[data-testid=dataset-table]'), /doi:10\.48324\/dandi\.000026/);
+  const csv = await downloadBytes(page, 'downloads_per_dataset.csv');
+  assert.equal(csv.bytes.toString(), fs.readFileSync(path.join(out, 'downloads_per_dataset.csv'), 'utf8'));
+  // The method names the mapping and the robot rule in force, and follows a change.
+  assert.match(await page.textContent('[data-testid=methods]'), /named by a list of 2 key prefixes/);
+  await page.selectOption('select[name=bots]', 'counter');
+  await page.waitForFunction(() => /COUNTER robots list/.test(document.querySelector('[data-testid=methods]').textContent));
+  await waitDone(page);
+  const methods = await page.textContent('[data-testid=methods]');
+  const total = await page.$eval('[data-testid=summary] [data-metric=downloads]', (e) => e.textContent);
+  // Print: at most two pages, with the totals and the method.
+  const pdf = path.join(env.work, 'report.pdf');
+  await page.emulateMedia({ media: 'print' });
+  await page.pdf({ path: pdf, format: 'A4' });
+  await page.emulateMedia({ media: 'screen' });
+  const bytes = fs.readFileSync(pdf);
+  const pages = (bytes.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
+  assert.ok(pages >= 1 && pages <= 2, `${pages} pages`);
+  // Its text, as a PDF reader extracts it (poppler's pdftotext): the totals and the method.
+  const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
+  assert.ok(text.includes(total), `the total ${total} is printed`);
+  assert.ok(text.includes(methods.replace(/\s+/g, ' ').slice(0, 60)), 'the method is printed');
+  assert.ok(!text.includes('Try with sample logs'), 'none of the page controls');
+  // The SVG: valid, vector, with the title's totals.
+  const svg = (await downloadBytes(page, 'downloads_over_time.svg')).bytes.toString();
+  assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  assert.ok(svg.trimEnd().endsWith('</svg>'));
+  const parsed = await page.evaluate((t) => {
+    const doc = new DOMParser().parseFromString(t, 'image/svg+xml');
+    return { error: !!doc.querySelector('parsererror'), text: doc.documentElement.textContent };
+  }, svg);
+  assert.equal(parsed.error, false, 'the SVG parses as XML');
+  assert.ok(parsed.text.includes(`${total} downloads`), 'the title has the total');
+  const png = (await downloadBytes(page, 'downloads_over_time.png')).bytes;
+  assert.equal(png.readUInt32BE(16), 1600, 'the PNG is twice the layout');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
