@@ -198,13 +198,10 @@ pub fn top_objects(s: &Summary) -> Vec<ObjectRow> {
 pub fn all_days(s: &Summary) -> Vec<DayAgg> {
     let mut days: BTreeMap<Day, DayAgg> = BTreeMap::new();
     for d in s.datasets.iter().flat_map(|ds| &ds.days) {
-        let e = days.entry(d.day).or_insert_with(|| DayAgg {
-            day: d.day,
-            ..DayAgg::default()
-        });
+        let e = days.entry(d.day).or_insert_with(|| DayAgg::new(d.day));
         e.downloads += d.downloads;
         e.bytes_sent += d.bytes_sent;
-        e.users |= &d.users;
+        e.add_users(&d.users());
     }
     days.into_values().collect()
 }
@@ -239,7 +236,7 @@ pub fn period_rows(days: &[DayAgg], period: Period, covered: Option<(Day, Day)>)
         while let Some(d) = days.get(i).filter(|d| d.day < next) {
             row.downloads += d.downloads;
             row.bytes_sent += d.bytes_sent;
-            active |= &d.users;
+            active |= d.users().as_ref();
             i += 1;
         }
         row.active_unique_users = active.len();
@@ -282,7 +279,7 @@ pub fn datasets(s: &Summary) -> Vec<DatasetRow> {
         let a = &mut acc[o.dataset as usize];
         a.first = a.first.min(o.first);
         a.last = a.last.max(o.last);
-        for &(size, bytes) in &o.sizes {
+        for (size, bytes) in o.sizes.iter() {
             *a.sizes.entry(size).or_default() += bytes;
         }
     }
@@ -294,7 +291,7 @@ pub fn datasets(s: &Summary) -> Vec<DatasetRow> {
         .map(|(d, a)| {
             let mut users = RoaringBitmap::new();
             for day in &d.days {
-                users |= &day.users;
+                users |= day.users().as_ref();
             }
             DatasetRow {
                 dataset: d.name.clone(),

@@ -48,7 +48,7 @@ fn canonical_objects<'a>(
 ) -> BTreeMap<&'a str, CanonicalObject<'a>> {
     m.iter()
         .map(|(k, a)| {
-            let mut sizes = a.sizes.clone();
+            let mut sizes: Vec<(u64, u64)> = a.sizes.iter().collect();
             sizes.sort_unstable();
             let dataset = s.datasets[a.dataset as usize].name.as_str();
             let users = ips(&s.users, &a.users);
@@ -95,7 +95,14 @@ impl Summary {
                     let days = d
                         .days
                         .iter()
-                        .map(|x| (x.day, x.downloads, x.bytes_sent, ips(&self.users, &x.users)))
+                        .map(|x| {
+                            (
+                                x.day,
+                                x.downloads,
+                                x.bytes_sent,
+                                ips(&self.users, &x.users()),
+                            )
+                        })
                         .collect();
                     (d.name.as_str(), (d.doi.as_str(), days))
                 })

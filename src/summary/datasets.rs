@@ -4,10 +4,11 @@
 
 use crate::time::Day;
 use roaring::RoaringBitmap;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::borrow::Cow;
 
 /// Counted downloads of one dataset on one UTC day.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default)]
 pub struct DayAgg {
     /// The day (days since 1970-01-01).
     pub day: Day,
@@ -15,8 +16,87 @@ pub struct DayAgg {
     pub downloads: u64,
     /// Sum of their bytes_sent.
     pub bytes_sent: u64,
-    /// The users (ids of the summary's `Users`) who downloaded that day.
-    pub users: RoaringBitmap,
+    /// The users (ids of the summary's `Users`) who downloaded that day; see [`DayAgg::users`].
+    set: RoaringBitmap,
+    /// Users added since the set was last brought up to date: appending is several times
+    /// cheaper than a sorted insert into the set, which happens once per download of a new
+    /// (dataset, day, user). Never longer than about the set, so memory stays bounded by
+    /// what is distinct.
+    pending: Vec<u32>,
+}
+
+/// Users appended before the set is brought up to date, at least.
+const PENDING_MIN: usize = 64;
+
+impl DayAgg {
+    /// A day with no download yet.
+    pub fn new(day: Day) -> DayAgg {
+        DayAgg {
+            day,
+            ..DayAgg::default()
+        }
+    }
+
+    /// Adds a user.
+    #[inline]
+    pub fn add_user(&mut self, user: u32) {
+        self.pending.push(user);
+        if self.pending.len() >= PENDING_MIN.max(self.set.len() as usize) {
+            self.settle();
+        }
+    }
+
+    /// Adds every user of `users`.
+    pub fn add_users(&mut self, users: &RoaringBitmap) {
+        self.set |= users;
+    }
+
+    /// Brings the set up to date with the users appended.
+    fn settle(&mut self) {
+        if self.pending.is_empty() {
+            return;
+        }
+        self.pending.sort_unstable();
+        self.pending.dedup();
+        let added = RoaringBitmap::from_sorted_iter(self.pending.drain(..)).expect("sorted");
+        self.set |= added;
+    }
+
+    /// The users of the day.
+    pub fn users(&self) -> Cow<'_, RoaringBitmap> {
+        if self.pending.is_empty() {
+            return Cow::Borrowed(&self.set);
+        }
+        let mut all = self.set.clone();
+        all.extend(self.pending.iter().copied());
+        Cow::Owned(all)
+    }
+}
+
+/// Serialised as (day, downloads, bytes_sent, users): the users appended included.
+impl Serialize for DayAgg {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        (
+            self.day,
+            self.downloads,
+            self.bytes_sent,
+            self.users().as_ref(),
+        )
+            .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for DayAgg {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<DayAgg, D::Error> {
+        let (day, downloads, bytes_sent, set) = <(Day, u64, u64, RoaringBitmap)>::deserialize(d)?;
+        Ok(DayAgg {
+            day,
+            downloads,
+            bytes_sent,
+            set,
+            pending: Vec::new(),
+        })
+    }
 }
 
 /// A dataset: its name, DOI and days.
@@ -50,13 +130,7 @@ impl DatasetAgg {
             self.last = match self.days.binary_search_by_key(&day, |d| d.day) {
                 Ok(i) => i,
                 Err(i) => {
-                    self.days.insert(
-                        i,
-                        DayAgg {
-                            day,
-                            ..DayAgg::default()
-                        },
-                    );
+                    self.days.insert(i, DayAgg::new(day));
                     i
                 }
             };
@@ -64,14 +138,12 @@ impl DatasetAgg {
         &mut self.days[self.last]
     }
 
-    /// Counts one download of `bytes` by `user` on `day`.
+    /// Counts one download of `bytes` on `day`; the day, for its user.
     #[inline]
-    pub fn add(&mut self, day: Day, bytes: u64, user: Option<u32>) {
+    pub fn count(&mut self, day: Day, bytes: u64) -> &mut DayAgg {
         let d = self.day_mut(day);
         d.downloads += 1;
         d.bytes_sent += bytes;
-        if let Some(u) = user {
-            d.users.insert(u);
-        }
+        d
     }
 }

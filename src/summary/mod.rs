@@ -50,10 +50,38 @@ pub struct ObjAgg {
     pub first: UnixSeconds,
     /// See `first`.
     pub last: UnixSeconds,
-    /// bytes_sent summed by object_size (almost always one size a key): the full-download
-    /// equivalents are the sum of bytes / size, worked out when reported, so that they do
-    /// not depend on the order of additions.
-    pub sizes: Vec<(u64, u64)>,
+    /// bytes_sent summed by object_size: the full-download equivalents are the sum of
+    /// bytes / size, worked out when reported, so that they do not depend on the order of
+    /// additions.
+    pub sizes: SizeSums,
+}
+
+/// bytes_sent summed by object_size. A key almost always has one size, kept in place (no
+/// pointer to follow on the hot path); an object overwritten with another size adds more.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SizeSums {
+    first: Option<(u64, u64)>,
+    more: Vec<(u64, u64)>,
+}
+
+impl SizeSums {
+    /// Counts `bytes` sent of an object of `size` bytes.
+    #[inline]
+    pub fn add(&mut self, size: u64, bytes: u64) {
+        match &mut self.first {
+            Some((s, b)) if *s == size => *b += bytes,
+            None => self.first = Some((size, bytes)),
+            Some(_) => match self.more.iter_mut().find(|(s, _)| *s == size) {
+                Some((_, b)) => *b += bytes,
+                None => self.more.push((size, bytes)),
+            },
+        }
+    }
+
+    /// Each (size, bytes sent) in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, u64)> + '_ {
+        self.first.into_iter().chain(self.more.iter().copied())
+    }
 }
 
 impl ObjAgg {
@@ -66,29 +94,8 @@ impl ObjAgg {
             dataset,
             first: UnixSeconds::MAX,
             last: UnixSeconds::MIN,
-            sizes: Vec::new(),
+            sizes: SizeSums::default(),
         }
-    }
-
-    /// Counts `bytes` sent of an object of `size` bytes towards the equivalents.
-    #[inline]
-    fn add_sized(&mut self, size: u64, bytes: u64) {
-        match self.sizes.iter_mut().find(|(s, _)| *s == size) {
-            Some((_, b)) => *b += bytes,
-            None => self.sizes.push((size, bytes)),
-        }
-    }
-
-    /// Full-download equivalents: the sum of bytes_sent / object_size (what 206 range
-    /// requests add up to), over the sizes in order.
-    pub fn equivalents(&self) -> f64 {
-        let mut sizes = self.sizes.clone();
-        sizes.sort_unstable();
-        sizes
-            .iter()
-            .filter(|(s, _)| *s > 0)
-            .map(|&(s, b)| b as f64 / s as f64)
-            .sum()
     }
 }
 
@@ -302,6 +309,7 @@ impl Summary {
             let new_first = |rec: &Record<'_>| FirstDownload {
                 time: rec.time,
                 line: String::from_utf8_lossy(line).into_owned(),
+                seen: None,
             };
             match self.users.index.get(&ip) {
                 None => self.users.push(ip, new_first(rec)),
@@ -310,7 +318,8 @@ impl Summary {
                     if rec.time <= first.time {
                         let new = new_first(rec);
                         if new.earlier_than(first) {
-                            *first = new;
+                            first.time = new.time;
+                            first.line = new.line;
                         }
                     }
                     id
@@ -339,10 +348,17 @@ impl Summary {
         obj.first = obj.first.min(rec.time);
         obj.last = obj.last.max(rec.time);
         if let Some(size) = rec.object_size {
-            obj.add_sized(size, bytes);
+            obj.sizes.add(size, bytes);
         }
-        let dataset = obj.dataset as usize;
-        self.datasets[dataset].add(day_of(rec.time), bytes, user);
+        let (dataset, day) = (obj.dataset, day_of(rec.time));
+        let d = self.datasets[dataset as usize].count(day, bytes);
+        if let Some(u) = user {
+            let first = &mut self.users.list[u as usize].1;
+            if first.seen != Some((dataset, day)) {
+                first.seen = Some((dataset, day));
+                d.add_user(u);
+            }
+        }
     }
 
     /// Adds another summary into this one.
@@ -365,12 +381,15 @@ impl Summary {
         }
         // Their user ids, as ids of this summary.
         let mut ids = Vec::with_capacity(other.users.list.len());
-        for (ip, first) in other.users.list {
+        for (ip, mut first) in other.users.list {
+            // Their cache speaks of their datasets' numbers.
+            first.seen = None;
             ids.push(match self.users.index.get(&ip) {
                 Some(&id) => {
                     let mine = &mut self.users.list[id as usize].1;
                     if first.earlier_than(mine) {
-                        *mine = first;
+                        mine.time = first.time;
+                        mine.line = first.line;
                     }
                     id
                 }
@@ -398,7 +417,9 @@ impl Summary {
                 let e = mine.day_mut(d.day);
                 e.downloads += d.downloads;
                 e.bytes_sent += d.bytes_sent;
-                translate(d.users, &mut e.users);
+                for u in d.users().iter() {
+                    e.add_user(ids[u as usize]);
+                }
             }
         }
         for (k, a) in other.objects {
@@ -410,8 +431,8 @@ impl Summary {
             e.bytes_sent += a.bytes_sent;
             e.first = e.first.min(a.first);
             e.last = e.last.max(a.last);
-            for (size, bytes) in a.sizes {
-                e.add_sized(size, bytes);
+            for (size, bytes) in a.sizes.iter() {
+                e.sizes.add(size, bytes);
             }
             translate(a.users, &mut e.users);
         }
@@ -438,7 +459,7 @@ impl Summary {
         let n = s.users.len();
         let bad = |set: &RoaringBitmap| set.max().is_some_and(|u| u as usize >= n);
         let mut days = s.datasets.iter().flat_map(|d| &d.days);
-        if s.objects.values().any(|a| bad(&a.users)) || days.any(|d| bad(&d.users)) {
+        if s.objects.values().any(|a| bad(&a.users)) || days.any(|d| bad(&d.users())) {
             return Err("a summary names a user it does not have".into());
         }
         if s.objects

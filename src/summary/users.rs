@@ -3,7 +3,7 @@
 
 use super::HashMap;
 use crate::ip::IpKey;
-use crate::time::UnixSeconds;
+use crate::time::{Day, UnixSeconds};
 use serde::{Deserialize, Serialize};
 
 /// A user's earliest counted download. Ties on time go to the smallest line, so the
@@ -14,6 +14,11 @@ pub struct FirstDownload {
     pub time: UnixSeconds,
     /// The whole line (lossy UTF-8), re-parsed for `parsed_output_filt.csv`.
     pub line: String,
+    /// The (dataset, day) of this user's last counted download seen by this summary:
+    /// downloads of one dataset on one day mostly come in a row, and then skip the day's
+    /// set of users, which already holds them. A cache only.
+    #[serde(skip)]
+    pub(super) seen: Option<(u32, Day)>,
 }
 
 impl PartialEq for FirstDownload {
