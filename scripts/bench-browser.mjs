@@ -22,7 +22,8 @@ import { root, cli, serve, launch } from '../tests/e2e/support.mjs';
 import { timeGoaccess } from './bench-goaccess.mjs';
 
 const args = process.argv.slice(2);
-const mb = Number(args.find((a) => /^\d+$/.test(a)) || 1024);
+// The size is the bare number that is not the value of a flag (`--runs 3` is not 3 MB).
+const mb = Number(args.find((a, i) => /^\d+$/.test(a) && !/^--(runs|only)$/.test(args[i - 1] || '')) || 1024);
 const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : null;
 const runs = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 3;
 const withHuge = !args.includes('--no-huge') && !only;
@@ -105,8 +106,9 @@ async function timed(url, inp, selector, doneSel) {
     // measured against this window's own wall time, not the page's seconds.
     const cpu = { secs: chromiumCpu() - cpu0, wall: Number(process.hrtime.bigint() - wall0) / 1e9 };
     const secs = Number(await page.getAttribute('body', 'data-seconds'));
-    const lines = url.includes('/bench/') ? null : Number(await page.textContent('[data-metric=lines]'));
-    const files = url.includes('/bench/') ? null : Number(await page.textContent('[data-metric=files]'));
+    const metric = (m) => page.$eval(`[data-metric=${m}]`, (e) => Number(e.dataset.value));
+    const lines = url.includes('/bench/') ? null : await metric('lines');
+    const files = url.includes('/bench/') ? null : await metric('files');
     const mem = peaks();
     // The page's own thread: merging the workers' summaries, and the report and chart.
     const merge = Number(await page.getAttribute('body', 'data-merge-seconds'));
