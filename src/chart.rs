@@ -215,7 +215,8 @@ where
         .max()
         .unwrap_or(0)
         .max(1) as f64;
-    let y_max = nice_ceiling(y_top * 1.3); // room for the legend
+    // Room above the data for the legend (four lines in the upper left).
+    let y_max = nice_ceiling(y_top * 1.6);
     let (w, _) = area.dim_in_pixel();
     let caption = fitting_title(area, rows, opt, &font(17.0), w.saturating_sub(px(20.0)));
     let mut builder = ChartBuilder::on(area);
