@@ -9,6 +9,7 @@
 
 use crate::methods::thousands;
 use crate::period::Period;
+use crate::publish::{shown, Kind};
 use crate::report::PeriodRow;
 use crate::time::{civil_from_days, parse_iso_date};
 use plotters::chart::SeriesLabelStyle;
@@ -34,6 +35,9 @@ pub struct ChartOptions {
     pub subject: Option<String>,
     /// Font family.
     pub font: &'static str,
+    /// The numbers as published (see [`crate::publish`]): the title's totals, and the
+    /// user series rounded.
+    pub publication: bool,
 }
 
 impl ChartOptions {
@@ -53,6 +57,7 @@ impl Default for ChartOptions {
             unique_users: 0,
             subject: None,
             font: "sans-serif",
+            publication: false,
         }
     }
 }
@@ -100,6 +105,17 @@ fn month_name(date: &str) -> String {
     format!("{} {y}", MONTHS[m as usize - 1])
 }
 
+/// A user count as the chart draws it: rounded to the nearest [`crate::publish::STEP`]
+/// for publication (small ones too: a line has no "< 10").
+fn user_value(n: u64, publication: bool) -> f64 {
+    let step = crate::publish::STEP;
+    if publication {
+        ((n + step / 2) / step * step) as f64
+    } else {
+        n as f64
+    }
+}
+
 /// The title: what, per which period, over which span, and the totals.
 pub fn title(rows: &[PeriodRow], opt: &ChartOptions) -> String {
     let what = match &opt.subject {
@@ -111,8 +127,8 @@ pub fn title(rows: &[PeriodRow], opt: &ChartOptions) -> String {
             "{what}, {} to {}: {} downloads, {} unique users",
             a.period_start,
             b.period_end,
-            thousands(opt.downloads),
-            thousands(opt.unique_users)
+            shown(opt.downloads, Kind::Count, opt.publication).for_people(),
+            shown(opt.unique_users, Kind::Users, opt.publication).for_people()
         ),
         _ => format!("{what} (no counted downloads)"),
     }
@@ -362,7 +378,7 @@ where
         let pts: Vec<(f64, f64)> = rows
             .iter()
             .enumerate()
-            .map(|(i, r)| (i as f64, get(r) as f64))
+            .map(|(i, r)| (i as f64, user_value(get(r), opt.publication)))
             .collect();
         // Segments that reach a partial period are pale: the drop there is not real.
         let pale = color.mix(0.3);

@@ -22,6 +22,7 @@ pub mod parse;
 pub mod period;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod pool;
+pub mod publish;
 pub mod range;
 pub mod report;
 pub mod scan;

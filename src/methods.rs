@@ -4,6 +4,7 @@
 
 use crate::bots::BotRule;
 use crate::period::Period;
+use crate::publish::{shown, Kind, Shown};
 use crate::report::Report;
 use crate::settings::Settings;
 
@@ -44,8 +45,18 @@ fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", thousands(n), if n == 1 { one } else { many })
 }
 
+/// `n` things as published: `12,345 downloads`, `<10 downloads`.
+fn published(n: u64, kind: Kind, on: bool, one: &str, many: &str) -> String {
+    match shown(n, kind, on) {
+        Shown::Value(v) => plural(v, one, many),
+        Shown::Below => format!("{Below} {many}", Below = Shown::Below),
+    }
+}
+
 /// The paragraph for the report of `settings`, with `period` the one the tables show.
 pub fn paragraph(settings: &Settings, report: &Report, period: Period) -> String {
+    let public = settings.publication_rounding;
+    let removed = |n| published(n, Kind::Count, public, "download", "downloads");
     let mut p = Vec::new();
     match &report.coverage {
         Some(c) => p.push(format!(
@@ -89,15 +100,15 @@ pub fn paragraph(settings: &Settings, report: &Report, period: Period) -> String
     p.push(match settings.bots {
         BotRule::Default => format!(
             "Requests whose user agent contains \"bot\" or \"crawl\" were removed as robots ({}), except those of the AWS SDK (botocore, used by aws-cli and boto3), which people use to download.",
-            plural(bots, "download", "downloads")
+            removed(bots)
         ),
         BotRule::Lab => format!(
             "Requests whose user agent contains \"bot\" or \"crawl\" were removed as robots ({}).",
-            plural(bots, "download", "downloads")
+            removed(bots)
         ),
         BotRule::Counter => format!(
             "Requests from user agents on the COUNTER robots list, which also lists scripted clients such as curl, wget and python, were removed ({}).",
-            plural(bots, "download", "downloads")
+            removed(bots)
         ),
         BotRule::Off => "No request was removed as a robot.".into(),
     });
@@ -129,12 +140,24 @@ pub fn paragraph(settings: &Settings, report: &Report, period: Period) -> String
     }
     p.push(format!(
         "That leaves {}, which sent {}.",
-        plural(report.downloads, "counted download", "counted downloads"),
+        published(
+            report.downloads,
+            Kind::Count,
+            public,
+            "counted download",
+            "counted downloads"
+        ),
         size(report.bytes_sent)
     ));
     p.push(format!(
-        "A unique user is an IP address with a counted download (an address written in two ways counts once), counted after robots were removed; {} unique users in all. In each {}, new unique users are those whose first counted download falls in it, and active unique users those with any counted download in it.",
-        thousands(report.unique_users),
+        "A unique user is an IP address with a counted download (an address written in two ways counts once), counted after robots were removed; {} in all. In each {}, new unique users are those whose first counted download falls in it, and active unique users those with any counted download in it.",
+        published(
+            report.unique_users,
+            Kind::Users,
+            public,
+            "unique user",
+            "unique users"
+        ),
         period.name()
     ));
     p.push(
@@ -147,10 +170,13 @@ pub fn paragraph(settings: &Settings, report: &Report, period: Period) -> String
         )
     } else {
         format!(
-            "Datasets are named by a list of {} key prefixes (the longest matching prefix wins; other files are counted as \"other\").",
-            thousands(settings.datasets.len() as u64)
+            "Datasets are named by a list of {} (the longest matching prefix wins; other files are counted as \"other\").",
+            plural(settings.datasets.len() as u64, "key prefix", "key prefixes")
         )
     });
+    if public {
+        p.push(crate::publish::sentence());
+    }
     p.push(format!(
         "Counted with s3logdrop {}, on the person's own computer.",
         env!("CARGO_PKG_VERSION")

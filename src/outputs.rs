@@ -4,6 +4,7 @@
 use crate::ip::IpKey;
 use crate::parse::{Parser, Record, Reject};
 use crate::period::Period;
+use crate::publish::{decimal_cell, shown, Kind};
 use crate::report::{self, DatasetRow, ObjectRow, PeriodRow, Report};
 use crate::session::{At, Sink};
 use crate::settings::Settings;
@@ -220,30 +221,32 @@ pub const PERIOD_HEADER: [&str; 7] = [
     "partial",
 ];
 
-fn period_cells(r: &PeriodRow) -> [String; 7] {
+fn period_cells(r: &PeriodRow, public: bool) -> [String; 7] {
     [
         r.period_start.clone(),
         r.period_end.clone(),
-        r.downloads.to_string(),
-        r.new_unique_users.to_string(),
-        r.active_unique_users.to_string(),
+        shown(r.downloads, Kind::Count, public).to_string(),
+        shown(r.new_unique_users, Kind::Users, public).to_string(),
+        shown(r.active_unique_users, Kind::Users, public).to_string(),
         r.bytes_sent.to_string(),
         r.partial.to_string(),
     ]
 }
 
-/// `downloads_per_<period>.csv`: one row a period, partial ones marked.
-pub fn write_periods<W: Write>(w: W, rows: &[PeriodRow]) -> io::Result<()> {
+/// `downloads_per_<period>.csv`: one row a period, partial ones marked; `public`: the
+/// counts as published (see [`crate::publish`]).
+pub fn write_periods<W: Write>(w: W, rows: &[PeriodRow], public: bool) -> io::Result<()> {
     let mut out = csv_writer(w);
     out.write_record(PERIOD_HEADER).map_err(csv_error)?;
     for r in rows {
-        out.write_record(period_cells(r)).map_err(csv_error)?;
+        out.write_record(period_cells(r, public))
+            .map_err(csv_error)?;
     }
     out.flush()
 }
 
 /// `downloads_per_dataset.csv`: one row a dataset, most downloaded first.
-pub fn write_datasets<W: Write>(w: W, rows: &[DatasetRow]) -> io::Result<()> {
+pub fn write_datasets<W: Write>(w: W, rows: &[DatasetRow], public: bool) -> io::Result<()> {
     let mut out = csv_writer(w);
     out.write_record([
         "dataset",
@@ -260,10 +263,10 @@ pub fn write_datasets<W: Write>(w: W, rows: &[DatasetRow]) -> io::Result<()> {
         out.write_record([
             spreadsheet_safe(&r.dataset).into_owned(),
             spreadsheet_safe(&r.doi).into_owned(),
-            r.downloads.to_string(),
-            r.unique_users.to_string(),
+            shown(r.downloads, Kind::Count, public).to_string(),
+            shown(r.unique_users, Kind::Users, public).to_string(),
             r.bytes_sent.to_string(),
-            format!("{:.2}", r.full_download_equivalents),
+            decimal_cell(r.full_download_equivalents, public),
             r.first_download.clone(),
             r.last_download.clone(),
         ])
@@ -279,6 +282,7 @@ pub fn write_dataset_months<W: Write>(
     w: W,
     summary: &Summary,
     datasets: &[DatasetRow],
+    public: bool,
 ) -> io::Result<()> {
     let mut out = csv_writer(w);
     let mut header = vec!["dataset"];
@@ -295,7 +299,7 @@ pub fn write_dataset_months<W: Write>(
         let name = spreadsheet_safe(&d.dataset);
         let days = by_name.get(d.dataset.as_str()).copied().unwrap_or(&[]);
         for r in report::period_rows(days, Period::Month, covered) {
-            let cells = period_cells(&r);
+            let cells = period_cells(&r, public);
             out.write_record(
                 std::iter::once(name.as_ref()).chain(cells.iter().map(String::as_str)),
             )
@@ -306,7 +310,7 @@ pub fn write_dataset_months<W: Write>(
 }
 
 /// `top_objects.csv`: every object key, most downloaded first.
-pub fn write_objects<W: Write>(w: W, rows: &[ObjectRow]) -> io::Result<()> {
+pub fn write_objects<W: Write>(w: W, rows: &[ObjectRow], public: bool) -> io::Result<()> {
     let mut out = csv_writer(w);
     out.write_record([
         "key",
@@ -320,8 +324,8 @@ pub fn write_objects<W: Write>(w: W, rows: &[ObjectRow]) -> io::Result<()> {
         out.write_record([
             spreadsheet_safe(&r.key).into_owned(),
             spreadsheet_safe(&r.key_decoded).into_owned(),
-            r.downloads.to_string(),
-            r.unique_users.to_string(),
+            shown(r.downloads, Kind::Count, public).to_string(),
+            shown(r.unique_users, Kind::Users, public).to_string(),
             r.bytes_sent.to_string(),
         ])
         .map_err(csv_error)?;
@@ -364,20 +368,21 @@ impl Outputs<'_> {
     /// Writes the summary output called `name` (one of [`SUMMARY_OUTPUTS`]).
     pub fn write<W: Write>(&self, name: &str, mut w: W) -> io::Result<()> {
         let report = self.report;
+        let public = self.settings.publication_rounding;
         if let Some(p) = name
             .strip_prefix("downloads_per_")
             .and_then(|n| n.strip_suffix(".csv"))
             .and_then(Period::from_name)
         {
-            return write_periods(w, report.periods.get(p));
+            return write_periods(w, report.periods.get(p), public);
         }
         match name {
             "parsed_output_filt.csv" => write_filtered(w, self.summary, self.anon),
-            "downloads_per_dataset.csv" => write_datasets(w, &report.datasets),
+            "downloads_per_dataset.csv" => write_datasets(w, &report.datasets, public),
             "downloads_per_dataset_per_month.csv" => {
-                write_dataset_months(w, self.summary, &report.datasets)
+                write_dataset_months(w, self.summary, &report.datasets, public)
             }
-            "top_objects.csv" => write_objects(w, &report::top_objects(self.summary)),
+            "top_objects.csv" => write_objects(w, &report::top_objects(self.summary), public),
             "methods.txt" => {
                 let text = crate::methods::paragraph(self.settings, report, self.period);
                 w.write_all(text.as_bytes())?;

@@ -47,6 +47,9 @@ pub struct Settings {
     pub max_inflate_ratio: u64,
     /// How many sample lines to keep per rejection reason.
     pub reject_samples: u32,
+    /// For publication: unique-user counts rounded to 10 and counts from 1 to 9 shown as
+    /// `<10` in the tables, the CSVs and the methods (see [`crate::publish`]).
+    pub publication_rounding: bool,
 }
 
 impl Default for Settings {
@@ -67,6 +70,7 @@ impl Default for Settings {
             max_inflated_bytes: 256 << 30,
             max_inflate_ratio: 250,
             reject_samples: 5,
+            publication_rounding: false,
         }
     }
 }

@@ -298,3 +298,65 @@ fn periods_the_logs_cover_in_part_are_marked_at_both_ends() {
     assert_eq!(r.periods.day.len(), 42, "every day from Jan 10 to Feb 20");
     assert!(r.periods.day.iter().all(|d| !d.partial));
 }
+
+#[test]
+fn publication_rounding_hides_small_counts_and_rounds_users_in_the_csvs_and_the_method() {
+    use s3logdrop::outputs::{Anonymize, Outputs};
+    let line = |ip: &str, key: &str| {
+        format!(
+            "o b [10/Jan/2024:12:00:00 +0000] {ip} - R REST.GET.OBJECT {key} \"GET /{key} HTTP/1.1\" 200 - 10 10 1 1 \"-\" \"curl/8\" -\n"
+        )
+    };
+    // 3 users of a/x, 25 of b/y: 28 users, 28 downloads.
+    let mut text = String::new();
+    for i in 0..3 {
+        text += &line(&format!("192.0.2.{i}"), "a/x/f");
+    }
+    for i in 0..25 {
+        text += &line(&format!("198.51.100.{i}"), "b/y/f");
+    }
+    let write = |publication_rounding: bool, name: &str| {
+        let settings = Settings {
+            publication_rounding,
+            ..Settings::default()
+        };
+        let (mut s, _) = run_files(&settings, &[("a".into(), text.clone().into_bytes())], 9);
+        s.normalize();
+        let report = Report::new(&s);
+        let mut out = Vec::new();
+        Outputs {
+            summary: &s,
+            report: &report,
+            settings: &settings,
+            anon: &Anonymize::None,
+            period: Period::Month,
+        }
+        .write(name, &mut out)
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let datasets = write(true, "downloads_per_dataset.csv");
+    let rows: Vec<&str> = datasets.lines().collect();
+    assert!(rows[1].starts_with("b/y,,25,30,250,25.00,"), "{datasets}");
+    assert!(rows[2].starts_with("a/x,,<10,<10,30,<10,"), "{datasets}");
+    assert!(write(false, "downloads_per_dataset.csv").contains("a/x,,3,3,30,3.00,"));
+    let months = write(true, "downloads_per_month.csv");
+    assert!(
+        months.contains("2024-01-01,2024-01-31,28,30,30,280,"),
+        "{months}"
+    );
+    let per_month = write(true, "downloads_per_dataset_per_month.csv");
+    assert!(
+        per_month.contains("a/x,2024-01-01,2024-01-31,<10,<10,<10,30,"),
+        "{per_month}"
+    );
+    let objects = write(true, "top_objects.csv");
+    assert!(objects.contains("a/x/f,a/x/f,<10,<10,30"), "{objects}");
+    let method = write(true, "methods.txt");
+    assert!(method.contains("30 unique users in all"), "{method}");
+    assert!(method.contains("rounded to the nearest 10"), "{method}");
+    let exact = write(false, "methods.txt");
+    assert!(exact.contains("28 unique users in all") && !exact.contains("rounded"));
+    // summary.json is data: exact either way.
+    assert!(write(true, "summary.json").contains("\"unique_users\": 28"));
+}

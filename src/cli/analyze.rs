@@ -108,6 +108,7 @@ pub fn analyze(
         period,
         downloads: report.downloads,
         unique_users: report.unique_users,
+        publication: settings.publication_rounding,
         ..Default::default()
     };
     let rows = report.periods.get(period);

@@ -168,6 +168,10 @@ pub struct SettingsArgs {
     /// Stop inflating a gzip file past 1 GiB and this many times its size (0: off).
     #[arg(long, default_value_t = defaults().max_inflate_ratio)]
     max_inflate_ratio: u64,
+    /// For publication: round unique-user counts to 10 and show counts from 1 to 9 as
+    /// `<10` in the CSVs, the methods and the chart's title (summary.json stays exact).
+    #[arg(long)]
+    publication_rounding: bool,
 }
 
 impl SettingsArgs {
@@ -198,6 +202,7 @@ impl SettingsArgs {
             max_line_bytes: self.max_line_bytes,
             max_inflated_bytes: self.max_inflated_bytes,
             max_inflate_ratio: self.max_inflate_ratio,
+            publication_rounding: self.publication_rounding,
             ..d
         })
     }

@@ -205,6 +205,12 @@ impl Analysis {
         to_js(&rows)
     }
 
+    /// Turns publication rounding on or off (a way of showing the numbers: nothing is
+    /// read again).
+    pub fn set_publication(&mut self, on: bool) {
+        self.settings.publication_rounding = on;
+    }
+
     /// The methods paragraph, for the tables of `period`.
     pub fn methods(&mut self, period_name: &str) -> Result<String, JsError> {
         let p = period(period_name)?;
@@ -242,6 +248,7 @@ impl Analysis {
                 period,
                 downloads: report.downloads,
                 unique_users: report.unique_users,
+                publication: self.settings.publication_rounding,
                 ..Default::default()
             };
             return Ok((report.periods.get(period).to_vec(), opt));
@@ -256,6 +263,7 @@ impl Analysis {
             downloads: row.downloads,
             unique_users: row.unique_users,
             subject: Some(row.dataset_decoded.clone()),
+            publication: self.settings.publication_rounding,
             ..Default::default()
         };
         Ok((report::dataset_periods(&self.summary, dataset, period), opt))

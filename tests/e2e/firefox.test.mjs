@@ -2,8 +2,9 @@
 // (playwright-core drives only Chromium here; it cannot drive a stock Firefox). The page
 // says it works in Firefox; these tests hold it to that with what a person does: pick
 // files (good, gzip, broken, hostile), try the samples, change a setting, cancel, pick a
-// big file that the workers share in byte ranges. Each result must equal the native CLI's
-// for the same files, byte for byte.
+// big file that the workers share in byte ranges, read the report by period, dataset and
+// mapping, rounded for publication. Each result must equal the native CLI's for the same
+// files, byte for byte.
 //
 // Downloads: puppeteer has no download events for Firefox, so the Blob the page hands to
 // its download link is caught by wrapping URL.createObjectURL before the page loads, and
@@ -22,7 +23,7 @@ import zlib from 'node:zlib';
 import puppeteer from 'puppeteer-core';
 import {
   root, dist, cli, serve, runCli, METRICS, SUMMARY_EXPORTS, ROW_EXPORTS, assertPrivate,
-  generate, XSS, hostileLog, crlfBigFile, weeklyRows, PNG_MAGIC,
+  generate, XSS, hostileLog, crlfBigFile, weeklyRows, PNG_MAGIC, csvRows, periodTable, datasetTable, delivery,
 } from './support.mjs';
 
 const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
@@ -191,5 +192,63 @@ test('Firefox: the sample logs, a changed setting (remembered), cancel, and a ru
   const again = await waitDone(page);
   for (const m of METRICS) assert.equal(again[m], samples[m], `sample after cancel: ${m}`);
   assert.deepEqual(seen.errors, []);
+  await page.close();
+});
+
+/** The bytes of a caught download, as text. */
+async function downloadText(page, name) {
+  await download(page, name);
+  return page.evaluate(() => window.caughtDownloads.at(-1).text());
+}
+
+test('Firefox: the report — each period, the datasets, a chosen dataset, a mapping, the method, rounding and the SVG equal the CLI', async () => {
+  const d = delivery(env.work);
+  const files = fs.readdirSync(path.join(d, 'a')).sort().map((n) => path.join(d, 'a', n));
+  const out = path.join(env.work, 'report-cli');
+  const cli = runCli([d], out);
+  const { page, seen } = await open();
+  await (await page.$('[data-testid=file-input]')).uploadFile(...files);
+  const shown = await waitDone(page);
+  assert.equal(shown.downloads, cli.downloads);
+  for (const p of ['day', 'week', 'month', 'quarter', 'year']) {
+    await page.select('[data-testid=period]', p);
+    assert.deepEqual(await periodTable(page), csvRows(path.join(out, `downloads_per_${p}.csv`)), `${p} table`);
+  }
+  const want = csvRows(path.join(out, 'downloads_per_dataset.csv'));
+  const datasets = await datasetTable(page);
+  assert.ok(datasets.length > 3);
+  assert.deepEqual(datasets, want.slice(0, datasets.length), 'dataset table');
+  await page.select('[data-testid=period]', 'month');
+  await page.select('[data-testid=dataset]', want[0][0]);
+  assert.deepEqual(await periodTable(page), csvRows(path.join(out, 'downloads_per_dataset_per_month.csv'))
+    .filter((r) => r[0] === want[0][0]).map((r) => r.slice(1)), 'the chosen dataset\'s months');
+  const svg = await downloadText(page, 'downloads_over_time.svg');
+  assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  assert.equal(await page.evaluate((t) => !!new DOMParser().parseFromString(t, 'image/svg+xml').querySelector('parsererror'), svg), false);
+  await page.select('[data-testid=dataset]', '');
+
+  // Rounded for publication: as the CLI with --publication-rounding.
+  const outPublic = path.join(env.work, 'report-cli-public');
+  runCli([d], outPublic, ['--publication-rounding']);
+  await page.click('[data-testid=publication]');
+  await page.waitForFunction(() => /rounded to the nearest 10/.test(document.querySelector('[data-testid=methods]').textContent));
+  assert.deepEqual(await periodTable(page), csvRows(path.join(outPublic, 'downloads_per_month.csv')), 'rounded months');
+  const rounded = await datasetTable(page);
+  assert.deepEqual(rounded, csvRows(path.join(outPublic, 'downloads_per_dataset.csv')).slice(0, rounded.length), 'rounded datasets');
+  assert.equal(await downloadText(page, 'methods.txt'), fs.readFileSync(path.join(outPublic, 'methods.txt'), 'utf8'));
+  await page.click('[data-testid=publication]');
+
+  // Dataset names from a mapping file: as --datasets.
+  const mapping = path.join(env.work, 'firefox-datasets.csv');
+  fs.writeFileSync(mapping, 'prefix,name,doi\nzarr/,Zarr stores,10.48324/dandi.000026\n');
+  const outMapped = path.join(env.work, 'report-cli-mapped');
+  runCli([d], outMapped, ['--datasets', mapping]);
+  await (await page.$('[data-testid=datasets-file]')).uploadFile(mapping);
+  await page.waitForSelector('[data-testid=dataset-table] tr[data-dataset="Zarr stores"]', { timeout: 60_000 });
+  await waitDone(page);
+  assert.equal(await downloadText(page, 'downloads_per_dataset.csv'), fs.readFileSync(path.join(outMapped, 'downloads_per_dataset.csv'), 'utf8'));
+  assert.match(await page.$eval('[data-testid=methods]', (e) => e.textContent), /named by a list of 1 key prefix \(/);
+  assert.deepEqual(seen.errors, []);
+  assertPrivate(seen.requests, seen.loadedAt, env.server.url);
   await page.close();
 });

@@ -4,46 +4,25 @@
 // downloads_per_dataset_per_month.csv; dataset names from a mapping change the datasets
 // as --datasets does; the method paragraph names the settings in force and follows a
 // change; printing gives at most two pages holding the totals and the method; the SVG
-// is valid SVG with the title's totals.
+// is valid SVG with the title's totals; rounded for publication, the tables and files
+// equal the CLI's with --publication-rounding.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { useBrowser, openPage, waitDone, runCli, downloadBytes, generate, assertPrivate } from './support.mjs';
+import {
+  useBrowser, openPage, waitDone, runCli, downloadBytes, assertPrivate, csvRows, periodTable, datasetTable, delivery,
+} from './support.mjs';
 
 const env = useBrowser('s3logdrop-report-');
-
-/** A CSV file's rows, without its header (the CLI's files have no quoted numbers). */
-function csvRows(file) {
-  return fs.readFileSync(file, 'utf8').trimEnd().split('\r\n').slice(1).map((l) => l.split(','));
-}
-
-/** The period table as rows of the CSV's columns (partial as true/false). */
-function periodTable(page) {
-  return page.$$eval('[data-testid=period-table] tbody tr', (trs) => trs.map((tr) => {
-    const v = (c) => tr.querySelector(`[data-col=${c}]`).dataset.value;
-    const start = tr.dataset.periodStart;
-    const end = tr.querySelector('th').textContent.match(/(\d{4}-\d{2}-\d{2})(?!.*\d{4}-\d{2}-\d{2})/)[1];
-    return [start, end, v('downloads'), v('new_unique_users'), v('active_unique_users'), v('bytes_sent'),
-      tr.dataset.partial === 'true' ? 'true' : 'false'];
-  }));
-}
 
 async function choose(page, testid, value) {
   await page.selectOption(`[data-testid=${testid}]`, value);
 }
 
-function delivery() {
-  const d = path.join(env.work, 'delivery');
-  if (!fs.existsSync(d)) {
-    generate(path.join(d, 'a'), ['--bytes', '1500000', '--files', '40', '--seed', '31', '--mean-gap', '2500', '--clients', '400']);
-  }
-  return d;
-}
-
 test('each period table, the datasets and a chosen dataset equal the CLI files', async () => {
-  const d = delivery();
+  const d = delivery(env.work);
   const out = path.join(env.work, 'cli');
   const cli = runCli([d], out);
   assert.ok(cli.periods.month.length >= 3, `the delivery spans months: ${cli.periods.month.length}`);
@@ -61,11 +40,7 @@ test('each period table, the datasets and a chosen dataset equal the CLI files',
     assert.deepEqual(await periodTable(page), csvRows(path.join(out, `downloads_per_${p}.csv`)), `${p} table`);
   }
   // The dataset table: its first rows equal downloads_per_dataset.csv's.
-  const datasets = await page.$$eval('[data-testid=dataset-table] tbody tr', (trs) => trs.map((tr) => {
-    const v = (c) => tr.querySelector(`[data-col=${c}]`).dataset.value;
-    return [tr.dataset.dataset, '', v('downloads'), v('unique_users'), v('bytes_sent'), v('full_download_equivalents'),
-      v('first_download'), v('last_download')];
-  }));
+  const datasets = await datasetTable(page);
   const want = csvRows(path.join(out, 'downloads_per_dataset.csv'));
   assert.ok(datasets.length > 3);
   assert.deepEqual(datasets, want.slice(0, datasets.length), 'dataset table');
@@ -87,7 +62,7 @@ test('each period table, the datasets and a chosen dataset equal the CLI files',
 });
 
 test('dataset names from a mapping, the method paragraph, print and SVG', async () => {
-  const d = delivery();
+  const d = delivery(env.work);
   const mapping = path.join(env.work, 'datasets.csv');
   fs.writeFileSync(mapping, 'prefix,name,doi\nzarr/,Zarr stores,10.48324/dandi.000026\ndataset00,"First ten, early",\n');
   const out = path.join(env.work, 'cli-mapped');
@@ -141,6 +116,40 @@ test('dataset names from a mapping, the method paragraph, print and SVG', async 
   assert.ok(parsed.text.includes(`${total} downloads`), 'the title has the total');
   const png = (await downloadBytes(page, 'downloads_over_time.png')).bytes;
   assert.equal(png.readUInt32BE(16), 1600, 'the PNG is twice the layout');
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('rounded for publication: the tables, the files and the method as the CLI writes them with --publication-rounding', async () => {
+  const d = delivery(env.work);
+  const out = path.join(env.work, 'cli-public');
+  const cli = runCli([d], out, ['--publication-rounding']);
+  const hidden = csvRows(path.join(out, 'downloads_per_dataset.csv')).filter((r) => r[2] === '<10');
+  assert.ok(hidden.length > 0, 'some datasets have fewer than 10 downloads');
+  const { page, context, errors } = await openPage(env.browser, env.server.url);
+  await page.setInputFiles('[data-testid=folder-input]', d);
+  await waitDone(page);
+  await page.check('[data-testid=publication]');
+  await page.waitForFunction(() => /rounded to the nearest 10/.test(document.querySelector('[data-testid=methods]').textContent));
+  const users = await page.$eval('[data-testid=summary] [data-metric=unique_users]', (e) => [e.textContent, e.dataset.value]);
+  assert.equal(users[1], String(Math.round(cli.unique_users / 10) * 10), 'the total of users, rounded');
+  for (const p of ['week', 'month']) {
+    await choose(page, 'period', p);
+    assert.deepEqual(await periodTable(page), csvRows(path.join(out, `downloads_per_${p}.csv`)), `${p} table`);
+  }
+  const want = csvRows(path.join(out, 'downloads_per_dataset.csv'));
+  const shown = await datasetTable(page);
+  assert.deepEqual(shown, want.slice(0, shown.length), 'dataset table');
+  assert.match(await page.textContent('[data-testid=dataset-table]'), /< 10/, 'hidden counts read "< 10"');
+  for (const name of ['downloads_per_dataset.csv', 'downloads_per_dataset_per_month.csv', 'top_objects.csv', 'methods.txt']) {
+    const got = await downloadBytes(page, name);
+    assert.ok(got.bytes.equals(fs.readFileSync(path.join(out, name))), `${name} equals the CLI's`);
+  }
+  // summary.json stays exact; the choice is remembered.
+  assert.equal(JSON.parse((await downloadBytes(page, 'summary.json')).bytes).unique_users, cli.unique_users);
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.equal(await page.isChecked('[data-testid=publication]'), true);
   assert.deepEqual(errors, []);
   await context.close();
 });

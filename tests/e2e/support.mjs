@@ -211,6 +211,40 @@ export function useBrowser(prefix) {
   return env;
 }
 
+/** A CSV file's rows, without its header (the CLI's files have no quoted numbers). */
+export function csvRows(file) {
+  return fs.readFileSync(file, 'utf8').trimEnd().split('\r\n').slice(1).map((l) => l.split(','));
+}
+
+/** The period table as rows of the CSV's columns (partial as true/false). Playwright's and puppeteer's `$$eval` alike. */
+export function periodTable(page) {
+  return page.$$eval('[data-testid=period-table] tbody tr', (trs) => trs.map((tr) => {
+    const v = (c) => tr.querySelector(`[data-col=${c}]`).dataset.value;
+    const start = tr.dataset.periodStart;
+    const end = tr.querySelector('th').textContent.match(/(\d{4}-\d{2}-\d{2})(?!.*\d{4}-\d{2}-\d{2})/)[1];
+    return [start, end, v('downloads'), v('new_unique_users'), v('active_unique_users'), v('bytes_sent'),
+      tr.dataset.partial === 'true' ? 'true' : 'false'];
+  }));
+}
+
+/** The dataset table as rows of downloads_per_dataset.csv (the DOI column left empty). */
+export function datasetTable(page) {
+  return page.$$eval('[data-testid=dataset-table] tbody tr', (trs) => trs.map((tr) => {
+    const v = (c) => tr.querySelector(`[data-col=${c}]`).dataset.value;
+    return [tr.dataset.dataset, '', v('downloads'), v('unique_users'), v('bytes_sent'), v('full_download_equivalents'),
+      v('first_download'), v('last_download')];
+  }));
+}
+
+/** A delivery folder spread over months, with hundreds of users and many datasets (made once per scratch folder). */
+export function delivery(work) {
+  const d = path.join(work, 'delivery');
+  if (!fs.existsSync(d)) {
+    generate(path.join(d, 'a'), ['--bytes', '1500000', '--files', '40', '--seed', '31', '--mean-gap', '2500', '--clients', '400']);
+  }
+  return d;
+}
+
 /** `s3logdrop generate --out OUT ARGS...`: generated logs for a test. */
 export function generate(out, args) {
   execFileSync(cli, ['generate', '--out', out, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -1,7 +1,7 @@
 // The page's pure helpers (www/js/format.js), under node --test: no browser needed.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { byCodePoint, count, csvLine, decimal2, duration, middleEllipsis, plural, ranges, size } from '../../www/js/format.js';
+import { byCodePoint, count, csvLine, decimal2, duration, middleEllipsis, plural, published, publishedDecimal, ranges, size } from '../../www/js/format.js';
 
 test('numbers and sizes for people', () => {
   assert.equal(count(0), '0');
@@ -56,4 +56,18 @@ test('names sort by code point, as the CLI sorts UTF-8 bytes', () => {
 test('ranges from the engine\'s flat list', () => {
   assert.deepEqual(ranges([]), []);
   assert.deepEqual(ranges([0, 10, 10, 25]), [{ start: 0, end: 10, index: 0 }, { start: 10, end: 25, index: 1 }]);
+});
+
+test('publication rounding: the engine\'s rule (tests/report.rs checks the same cells in the CSVs)', () => {
+  assert.deepEqual(published(12345, 'users', false), { text: '12,345', value: '12345' });
+  assert.deepEqual(published(0, 'users', true), { text: '0', value: '0' });
+  assert.deepEqual(published(9, 'count', true), { text: '< 10', value: '<10' });
+  assert.deepEqual(published(11, 'count', true), { text: '11', value: '11' });
+  assert.deepEqual(published(14, 'users', true), { text: '10', value: '10' });
+  assert.deepEqual(published(15, 'users', true), { text: '20', value: '20' });
+  assert.deepEqual(published(12345, 'users', true), { text: '12,350', value: '12350' });
+  assert.deepEqual(publishedDecimal(3, true), { text: '< 10', value: '<10' });
+  assert.deepEqual(publishedDecimal(0.001, true), { text: '0.00', value: '0.00' });
+  assert.deepEqual(publishedDecimal(25, true), { text: '25.00', value: '25.00' });
+  assert.deepEqual(publishedDecimal(3, false), { text: '3.00', value: '3.00' });
 });

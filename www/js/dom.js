@@ -31,6 +31,7 @@ export const el = {
   printReport: $('print-report'),
   chart: $('chart'),
   showBytes: $('show-bytes'),
+  publication: $('publication'),
   periodTable: $('period-table').querySelector('tbody'),
   periodCaption: $('period-caption'),
   periodNote: $('period-note'),

@@ -73,3 +73,27 @@ export function ranges(flat) {
   for (let i = 0; i + 1 < flat.length; i += 2) out.push({ start: flat[i], end: flat[i + 1], index: i / 2 });
   return out;
 }
+
+/** Publication rounding, as the engine's `publish` module does it: counts from 1 to 9 hidden, unique users rounded to 10. */
+export const PUBLICATION = { threshold: 10, step: 10 };
+
+/**
+ * A number as shown: `{ text, value }`, the text for people (`12,350`, `< 10`) and the
+ * value as the CSV has it (`12350`, `<10`). `kind` is `count` (downloads: hidden under
+ * the threshold) or `users` (also rounded); `on` false: the number itself.
+ */
+export function published(n, kind, on) {
+  const v = Number(n);
+  if (!on || v === 0) return { text: count(v), value: String(v) };
+  const { threshold, step } = PUBLICATION;
+  if (v < threshold) return { text: `< ${threshold}`, value: `<${threshold}` };
+  const r = kind === 'users' ? Math.floor((v + step / 2) / step) * step : v;
+  return { text: count(r), value: String(r) };
+}
+
+/** Full-download equivalents as shown: two decimals, or hidden under the threshold when `on`. */
+export function publishedDecimal(x, on) {
+  const value = Number(x).toFixed(2);
+  if (on && value !== '0.00' && x < PUBLICATION.threshold) return { text: `< ${PUBLICATION.threshold}`, value: `<${PUBLICATION.threshold}` };
+  return { text: decimal2(x), value };
+}

@@ -15,7 +15,7 @@ import { addSamples, clearAll, fromDrop, fromInput } from './input.js';
 import { startWorkers } from './pool.js';
 import { drawChart, renderPeriod } from './render.js';
 import { cancelRun, fail, onWorkerMessage, startRun } from './run.js';
-import { fillForm, loadSettings, onSettingsChange, readDatasetsFile, resetSettings } from './settings.js';
+import { fillForm, loadSettings, onSettingsChange, readDatasetsFile, resetSettings, setPublication } from './settings.js';
 import { state } from './state.js';
 
 const PERIOD_KEY = 's3logdrop.period.v1';
@@ -30,6 +30,7 @@ function wire() {
   el.form.addEventListener('submit', (e) => e.preventDefault());
   el.reset.addEventListener('click', resetSettings);
   el.showBytes.addEventListener('change', () => drawChart());
+  el.publication.addEventListener('change', setPublication);
   el.period.addEventListener('change', () => {
     state.period = el.period.value;
     try { localStorage.setItem(PERIOD_KEY, state.period); } catch (_) { /* private mode */ }

@@ -4,7 +4,7 @@
 // people and carries its raw value in data-value; every text from the logs goes in as text.
 
 import { el, make, numberCell, text } from './dom.js';
-import { count, decimal2, middleEllipsis, plural, size } from './format.js';
+import { count, middleEllipsis, plural, published, publishedDecimal, size } from './format.js';
 import { state } from './state.js';
 
 /** Rows of the dataset and file tables on the page (the CSVs have them all). */
@@ -19,6 +19,16 @@ const PERIOD_WORDS = {
 
 let report = null;
 
+/** Publication rounding is on (a way of showing: the numbers stay exact underneath). */
+const rounded = () => !!(state.settings && state.settings.publication_rounding);
+/** A table cell of a count as shown, its CSV value in data-value. */
+function countCell(n, kind, col) {
+  const p = published(n, kind, rounded());
+  return numberCell(p.text, p.value, col);
+}
+/** A count in a sentence. */
+const says = (n) => published(n, 'count', rounded()).text;
+
 /** Shows the finished analysis. */
 export function render() {
   report = state.analysis.report();
@@ -26,19 +36,22 @@ export function render() {
   el.results.hidden = false;
   el.clear.disabled = false;
   const values = { ...rep, datasets: rep.datasets.length };
+  const kinds = { downloads: 'count', unique_users: 'users' };
   for (const dd of el.results.querySelectorAll('[data-metric]')) {
     const v = values[dd.dataset.metric];
-    dd.dataset.value = String(v);
-    text(dd, dd.dataset.format === 'size' ? size(v) : count(v));
+    const kind = kinds[dd.dataset.metric];
+    const p = kind ? published(v, kind, rounded()) : { text: count(v), value: String(v) };
+    dd.dataset.value = p.value;
+    text(dd, dd.dataset.format === 'size' ? size(v) : p.text);
   }
   text(el.reportSpan, rep.coverage
     ? `Logs from ${rep.coverage.first_day} to ${rep.coverage.last_day} (UTC), ${plural(rep.files, 'file')}.`
     : `${plural(rep.files, 'file')} read; no line in them is an S3 access log line.`);
   const rm = rep.removed;
   text(el.removed,
-    `${count(rep.candidates)} requests matched the download definition; not counted: ${count(rm.bot)} by the robot rule, ` +
-    `${count(rm.missing_size)} with missing sizes, ${count(rm.excluded_ip)} from excluded addresses, ${count(rm.aws_internal)} made by AWS itself, ` +
-    `${count(rm.outside_dates)} outside the dates, ${count(rm.outside_prefix)} outside the key prefix.` +
+    `${says(rep.candidates)} requests matched the download definition; not counted: ${says(rm.bot)} by the robot rule, ` +
+    `${says(rm.missing_size)} with missing sizes, ${says(rm.excluded_ip)} from excluded addresses, ${says(rm.aws_internal)} made by AWS itself, ` +
+    `${says(rm.outside_dates)} outside the dates, ${says(rm.outside_prefix)} outside the key prefix.` +
     (rep.ambiguous_user_agent ? ` ${count(rep.ambiguous_user_agent)} lines had an ambiguous referer/user-agent split (still counted).` : ''));
 
   renderNotes(rep);
@@ -71,9 +84,9 @@ export function renderPeriod() {
     th.scope = 'row';
     if (r.partial) th.append(' ', make('span', 'partial', 'badge'));
     tr.append(th,
-      numberCell(count(r.downloads), r.downloads, 'downloads'),
-      numberCell(count(r.new_unique_users), r.new_unique_users, 'new_unique_users'),
-      numberCell(count(r.active_unique_users), r.active_unique_users, 'active_unique_users'),
+      countCell(r.downloads, 'count', 'downloads'),
+      countCell(r.new_unique_users, 'users', 'new_unique_users'),
+      countCell(r.active_unique_users, 'users', 'active_unique_users'),
       numberCell(size(r.bytes_sent), r.bytes_sent, 'bytes_sent'));
     el.periodTable.append(tr);
   }
@@ -122,16 +135,17 @@ function keyCell(raw, decoded, tag = 'td') {
 function renderDatasets(rep) {
   el.datasetTable.replaceChildren();
   for (const d of rep.datasets.slice(0, SHOWN)) {
+    const fde = publishedDecimal(d.full_download_equivalents, rounded());
     const tr = make('tr');
     tr.dataset.dataset = d.dataset;
     const name = keyCell(d.dataset, d.dataset_decoded, 'th');
     name.scope = 'row';
     if (d.doi) name.append(make('span', `doi:${d.doi}`, 'doi'));
     tr.append(name,
-      numberCell(count(d.downloads), d.downloads, 'downloads'),
-      numberCell(count(d.unique_users), d.unique_users, 'unique_users'),
+      countCell(d.downloads, 'count', 'downloads'),
+      countCell(d.unique_users, 'users', 'unique_users'),
       numberCell(size(d.bytes_sent), d.bytes_sent, 'bytes_sent'),
-      numberCell(decimal2(d.full_download_equivalents), d.full_download_equivalents.toFixed(2), 'full_download_equivalents'),
+      numberCell(fde.text, fde.value, 'full_download_equivalents'),
       cellOf(d.first_download.slice(0, 10), d.first_download, 'first_download'),
       cellOf(d.last_download.slice(0, 10), d.last_download, 'last_download'));
     el.datasetTable.append(tr);
@@ -155,8 +169,8 @@ function renderObjects(rep) {
   for (const o of rep.top_objects) {
     const tr = make('tr');
     tr.append(keyCell(o.key, o.key_decoded),
-      numberCell(count(o.downloads), o.downloads, 'downloads'),
-      numberCell(count(o.unique_users), o.unique_users, 'unique_users'),
+      countCell(o.downloads, 'count', 'downloads'),
+      countCell(o.unique_users, 'users', 'unique_users'),
       numberCell(size(o.bytes_sent), o.bytes_sent, 'bytes_sent'));
     el.objects.append(tr);
   }

@@ -4,6 +4,7 @@
 import { el, text } from './dom.js';
 import { csvLine } from './format.js';
 import { state } from './state.js';
+import { render } from './render.js';
 import { startRun } from './run.js';
 
 const SETTINGS_KEY = 's3logdrop.settings.v1';
@@ -39,6 +40,7 @@ export function fillForm(s) {
   f.max_line_bytes.value = s.max_line_bytes;
   f.max_inflated_bytes.value = s.max_inflated_bytes;
   f.max_inflate_ratio.value = s.max_inflate_ratio;
+  el.publication.checked = !!s.publication_rounding;
 }
 
 function readForm() {
@@ -81,6 +83,18 @@ export function onSettingsChange() {
   state.settings = checked;
   try { localStorage.setItem(SETTINGS_KEY, JSON.stringify(state.settings)); } catch (_) { /* private mode */ }
   if (state.files.length > 0) startRun(true);
+}
+
+/**
+ * The "rounded for publication" box: a way of showing the numbers (the tables, the CSVs,
+ * the method, the chart's title), remembered with the settings; nothing is read again.
+ */
+export function setPublication() {
+  state.settings = { ...state.settings, publication_rounding: el.publication.checked };
+  try { localStorage.setItem(SETTINGS_KEY, JSON.stringify(state.settings)); } catch (_) { /* private mode */ }
+  if (!state.analysis) return;
+  state.analysis.set_publication(el.publication.checked);
+  if (!el.results.hidden) render();
 }
 
 /** Back to the engine's defaults. */
