@@ -212,6 +212,24 @@ fn main() {
         check_full(&full(&from_file));
         return;
     }
+    // The report of the analysis (every period, every dataset): what the CLI and the page
+    // do once at the end, in seconds, not MB/s.
+    let mut summary = full(&from_file);
+    summary.normalize();
+    let report_secs = best(
+        runs,
+        || s3logdrop::Report::new(&summary),
+        |r| assert_eq!(r.downloads, truth.downloads),
+    );
+    println!(
+        "the report of it ({} datasets, {} days): {:.3} s",
+        summary.datasets.len(),
+        s3logdrop::report::all_days(&summary).len(),
+        report_secs
+    );
+    if only == "report" {
+        return;
+    }
     let check_parse = |&(p, r, b): &(u64, u64, u64)| {
         assert_eq!(
             (p + r + b, r, b),

@@ -46,13 +46,27 @@ impl DayAgg {
         }
     }
 
-    /// Adds every user of `users`.
-    pub fn add_users(&mut self, users: &RoaringBitmap) {
-        self.set |= users;
+    /// A day with these totals and users (ids in any order, repeats allowed).
+    pub fn with_users(day: Day, downloads: u64, bytes_sent: u64, mut users: Vec<u32>) -> DayAgg {
+        users.sort_unstable();
+        users.dedup();
+        DayAgg {
+            day,
+            downloads,
+            bytes_sent,
+            set: RoaringBitmap::from_sorted_iter(users).expect("sorted"),
+            pending: Vec::new(),
+        }
+    }
+
+    /// The ids of the day's users, with repeats (cheaper than [`DayAgg::users`] when they
+    /// are gathered into a larger set anyway).
+    pub fn user_ids(&self) -> impl Iterator<Item = u32> + '_ {
+        self.set.iter().chain(self.pending.iter().copied())
     }
 
     /// Brings the set up to date with the users appended.
-    fn settle(&mut self) {
+    pub fn settle(&mut self) {
         if self.pending.is_empty() {
             return;
         }
@@ -127,6 +141,12 @@ impl DatasetAgg {
     #[inline]
     pub fn day_mut(&mut self, day: Day) -> &mut DayAgg {
         if self.days.get(self.last).is_none_or(|d| d.day != day) {
+            // Logs come mostly in time order: a new day is usually after every other.
+            if self.days.last().is_none_or(|d| d.day < day) {
+                self.days.push(DayAgg::new(day));
+                self.last = self.days.len() - 1;
+                return &mut self.days[self.last];
+            }
             self.last = match self.days.binary_search_by_key(&day, |d| d.day) {
                 Ok(i) => i,
                 Err(i) => {

@@ -492,12 +492,16 @@ impl Summary {
             && self.file_notes.is_empty()
     }
 
-    /// Puts the parts whose order depends on arrival (samples, notes) in canonical order.
+    /// Puts the parts whose order depends on arrival (samples, notes) in canonical order,
+    /// and brings every day's users up to date (so reading them copies nothing).
     pub fn normalize(&mut self) {
         for a in self.rejects.values_mut() {
             a.samples.sort();
         }
         self.file_notes.sort();
+        for d in self.datasets.iter_mut().flat_map(|d| d.days.iter_mut()) {
+            d.settle();
+        }
     }
 
     /// [`Summary::normalize`], keeping the first `max_samples` samples of each reason.

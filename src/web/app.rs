@@ -242,13 +242,15 @@ impl Analysis {
         dataset: &str,
     ) -> Result<(Vec<PeriodRow>, ChartOptions), JsError> {
         let period = period(period_name)?;
-        let report = self.report_ref().clone();
+        let publication = self.settings.publication_rounding;
+        self.report_ref();
+        let report = self.report.as_ref().expect("made above");
         if dataset.is_empty() {
             let opt = ChartOptions {
                 period,
                 downloads: report.downloads,
                 unique_users: report.unique_users,
-                publication: self.settings.publication_rounding,
+                publication,
                 ..Default::default()
             };
             return Ok((report.periods.get(period).to_vec(), opt));
@@ -263,7 +265,7 @@ impl Analysis {
             downloads: row.downloads,
             unique_users: row.unique_users,
             subject: Some(row.dataset_decoded.clone()),
-            publication: self.settings.publication_rounding,
+            publication,
             ..Default::default()
         };
         Ok((report::dataset_periods(&self.summary, dataset, period), opt))

@@ -229,7 +229,7 @@ test('Firefox: the report — each period, the datasets, a chosen dataset, a map
 
   // Rounded for publication: as the CLI with --publication-rounding.
   const outPublic = path.join(env.work, 'report-cli-public');
-  runCli([d], outPublic, ['--publication-rounding']);
+  runCli([d], outPublic, ['--publication-rounding', '--period', 'month']);
   await page.click('[data-testid=publication]');
   await page.waitForFunction(() => /rounded to the nearest 10/.test(document.querySelector('[data-testid=methods]').textContent));
   assert.deepEqual(await periodTable(page), csvRows(path.join(outPublic, 'downloads_per_month.csv')), 'rounded months');

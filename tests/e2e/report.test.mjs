@@ -123,7 +123,7 @@ test('dataset names from a mapping, the method paragraph, print and SVG', async 
 test('rounded for publication: the tables, the files and the method as the CLI writes them with --publication-rounding', async () => {
   const d = delivery(env.work);
   const out = path.join(env.work, 'cli-public');
-  const cli = runCli([d], out, ['--publication-rounding']);
+  const cli = runCli([d], out, ['--publication-rounding', '--period', 'month']);
   const hidden = csvRows(path.join(out, 'downloads_per_dataset.csv')).filter((r) => r[2] === '<10');
   assert.ok(hidden.length > 0, 'some datasets have fewer than 10 downloads');
   const { page, context, errors } = await openPage(env.browser, env.server.url);
