@@ -28,6 +28,7 @@ pub mod report;
 pub mod scan;
 pub mod session;
 pub mod settings;
+pub mod snapshot;
 pub mod summary;
 pub mod text;
 pub mod time;

@@ -325,3 +325,193 @@ fn generate_then_analyze_agree_with_the_generator() {
     }
     assert_eq!(j["downloads"], truth["downloads_default"]);
 }
+
+/// The summary outputs of a folder, by name (the row exports left out: they cover the
+/// files read in one run).
+fn summary_files(out: &Path) -> Vec<(String, Vec<u8>)> {
+    s3logdrop::outputs::SUMMARY_OUTPUTS
+        .iter()
+        .chain(&["downloads_over_time.svg", "downloads_over_time.png"])
+        .map(|n| (n.to_string(), std::fs::read(out.join(n)).unwrap()))
+        .collect()
+}
+
+#[test]
+fn a_delivery_counted_in_steps_with_a_snapshot_equals_one_go_and_merge_joins_snapshots() {
+    let base = tmp("snapshot");
+    let all = base.join("all").join("logs");
+    let o = bin()
+        .args([
+            "generate",
+            "--bytes",
+            "2000000",
+            "--files",
+            "10",
+            "--mean-gap",
+            "20000",
+        ])
+        .arg("--out")
+        .arg(&all)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let mut names: Vec<String> = std::fs::read_dir(&all)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let whole = analyze(&[&all], &base.join("out-whole"), &["--period", "month"]);
+    // The same folder, growing: 3 files, then 7 more, then nothing new.
+    let growing = base.join("growing").join("logs");
+    std::fs::create_dir_all(&growing).unwrap();
+    for n in &names[..3] {
+        std::fs::copy(all.join(n), growing.join(n)).unwrap();
+    }
+    let snap = base.join("counted.s3ld");
+    let args = ["--period", "month", "--snapshot", snap.to_str().unwrap()];
+    let first = analyze(&[&growing], &base.join("out-1"), &args);
+    assert_eq!(
+        (
+            first["files_read"].as_u64(),
+            first["files_skipped"].as_u64()
+        ),
+        (Some(3), Some(0))
+    );
+    for n in &names[3..] {
+        std::fs::copy(all.join(n), growing.join(n)).unwrap();
+    }
+    let out = base.join("out-2");
+    let second = analyze(&[&growing], &out, &args);
+    assert_eq!(
+        (
+            second["files_read"].as_u64(),
+            second["files_skipped"].as_u64()
+        ),
+        (Some(7), Some(3))
+    );
+    assert_eq!(second["downloads"], whole["downloads"]);
+    assert_eq!(second["unique_users"], whole["unique_users"]);
+    assert!(
+        summary_files(&base.join("out-whole")) == summary_files(&out),
+        "the outputs in two steps equal one go"
+    );
+    // Nothing new: nothing read, same outputs.
+    let third = analyze(&[&growing], &base.join("out-3"), &args);
+    assert_eq!(third["files_read"].as_u64(), Some(0));
+    assert!(summary_files(&base.join("out-whole")) == summary_files(&base.join("out-3")));
+
+    // A file counted before, now with another size: reported, not counted again.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(growing.join(&names[0]))
+        .unwrap();
+    std::io::Write::write_all(&mut f, b"extra\n").unwrap();
+    let changed = analyze(&[&growing], &base.join("out-4"), &args);
+    let notes = changed["file_notes"].as_array().unwrap();
+    assert!(
+        notes.iter().any(|n| n["kind"] == "changed_size"),
+        "{notes:?}"
+    );
+    assert_eq!(changed["downloads"], whole["downloads"]);
+
+    // Other settings: refused, naming them; the snapshot is left as it was.
+    let before = std::fs::read(&snap).unwrap();
+    let o = bin()
+        .arg("analyze")
+        .arg(&growing)
+        .arg("--out")
+        .arg(base.join("out-5"))
+        .args(args)
+        .args(["--bots", "off"])
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("other settings (bots)"));
+    assert_eq!(std::fs::read(&snap).unwrap(), before);
+
+    // Months analysed apart, then merged: as one run.
+    let (a, b) = (base.join("a").join("logs"), base.join("b").join("logs"));
+    for (dir, part) in [(&a, &names[..4]), (&b, &names[4..])] {
+        std::fs::create_dir_all(dir).unwrap();
+        for n in part {
+            std::fs::copy(all.join(n), dir.join(n)).unwrap();
+        }
+    }
+    let (sa, sb) = (base.join("a.s3ld"), base.join("b.s3ld"));
+    analyze(
+        &[&a],
+        &base.join("out-a"),
+        &["--snapshot", sa.to_str().unwrap()],
+    );
+    analyze(
+        &[&b],
+        &base.join("out-b"),
+        &["--snapshot", sb.to_str().unwrap()],
+    );
+    let merged_out = base.join("out-merged");
+    let merged_snap = base.join("merged.s3ld");
+    let o = bin()
+        .arg("merge")
+        .args([&sb, &sa])
+        .arg("--out")
+        .arg(&merged_out)
+        .args(["--period", "month", "--snapshot"])
+        .arg(&merged_snap)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(summary_files(&base.join("out-whole")) == summary_files(&merged_out));
+}
+
+#[test]
+fn a_run_killed_in_the_middle_leaves_the_snapshot_as_it_was() {
+    let base = tmp("killed");
+    let logs = base.join("logs");
+    let small = base.join("small");
+    for (dir, bytes) in [(&small, "200000"), (&logs, "400000000")] {
+        let o = bin()
+            .args(["generate", "--files", "2", "--bytes", bytes, "--out"])
+            .arg(dir)
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+    }
+    let snap = base.join("s.s3ld");
+    analyze(
+        &[&small],
+        &base.join("out-small"),
+        &["--snapshot", snap.to_str().unwrap()],
+    );
+    let before = std::fs::read(&snap).unwrap();
+    let mut child = bin()
+        .arg("analyze")
+        .args([&small, &logs])
+        .arg("--out")
+        .arg(base.join("out-big"))
+        .arg("--snapshot")
+        .arg(&snap)
+        .args(["--jobs", "1"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Killed once it is reading (its row export has begun).
+    let rows = base.join("out-big").join("parsed_output.csv");
+    while std::fs::metadata(&rows).map_or(true, |m| m.len() < 100_000) {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    child.kill().unwrap();
+    let status = child.wait().unwrap();
+    assert!(!status.success(), "the run was still going when killed");
+    assert_eq!(
+        std::fs::read(&snap).unwrap(),
+        before,
+        "the old snapshot is intact"
+    );
+    let again = analyze(
+        &[&small],
+        &base.join("out-again"),
+        &["--snapshot", snap.to_str().unwrap()],
+    );
+    assert_eq!(again["files_skipped"].as_u64(), Some(2));
+}

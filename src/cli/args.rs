@@ -51,6 +51,25 @@ pub enum Cmd {
         /// (results do not depend on it).
         #[arg(long, default_value_t = s3logdrop::range::RANGE_BYTES, hide = true)]
         range_bytes: u64,
+        /// Keep counting: read this snapshot if it exists, skip the log files it counted,
+        /// read the rest, write it back (atomically), and write the outputs of all.
+        #[arg(long, value_name = "FILE")]
+        snapshot: Option<PathBuf>,
+    },
+    /// The outputs of several snapshots put together, as one run over all their files.
+    Merge {
+        /// Snapshot files (made with the same settings).
+        #[arg(required = true)]
+        snapshots: Vec<PathBuf>,
+        /// Folder for the output files (created if missing).
+        #[arg(long)]
+        out: PathBuf,
+        /// Also write the merged snapshot to this file.
+        #[arg(long, value_name = "FILE")]
+        snapshot: Option<PathBuf>,
+        /// The period of the chart (every period has its CSV).
+        #[arg(long, value_enum, default_value_t = Period::Week)]
+        period: Period,
     },
     /// Print every line's outcome and fields, in input order.
     Parse {

@@ -1,4 +1,4 @@
-//! The native command line (`s3logdrop analyze | parse | generate`), one file a
+//! The native command line (`s3logdrop analyze | merge | parse | generate`), one file a
 //! subcommand; `args` has the flags.
 
 mod analyze;
@@ -24,14 +24,29 @@ pub fn main() -> i32 {
             jobs,
             chunk_size,
             range_bytes,
+            snapshot,
         } => {
             let mut pool_options = PoolOptions::new(jobs.unwrap_or_else(pool::default_jobs), &out);
             pool_options.chunk_size = chunk_size;
             pool_options.range_bytes = range_bytes;
             settings.settings().and_then(|settings| {
-                analyze::analyze(&paths, &out, settings, anonymize, period, pool_options)
+                analyze::analyze(analyze::AnalyzeArgs {
+                    paths: &paths,
+                    out: &out,
+                    settings,
+                    anon: anonymize,
+                    period,
+                    pool_options,
+                    snapshot: snapshot.as_deref(),
+                })
             })
         }
+        Cmd::Merge {
+            snapshots,
+            out,
+            snapshot,
+            period,
+        } => analyze::merge(&snapshots, &out, period, snapshot.as_deref()),
         Cmd::Parse { paths, format } => parse::parse_cmd(&paths, format),
         Cmd::Generate {
             out,

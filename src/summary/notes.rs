@@ -26,6 +26,8 @@ pub enum FileNoteKind {
     NoLogLines,
     /// The file could not be read to its end.
     ReadError,
+    /// A file already counted (in a snapshot) under this name, now with another size.
+    ChangedSize,
 }
 
 impl FileNoteKind {
@@ -40,6 +42,7 @@ impl FileNoteKind {
             FileNoteKind::GzipLimit => "gzip_limit",
             FileNoteKind::NoLogLines => "no_log_lines",
             FileNoteKind::ReadError => "read_error",
+            FileNoteKind::ChangedSize => "changed_size",
         }
     }
 }
@@ -108,6 +111,15 @@ impl FileNote {
         )
     }
 
+    /// A file counted before with `counted` bytes, now `size`: not read again.
+    pub fn changed_size(file: &str, counted: u64, size: u64) -> FileNote {
+        FileNote::new(
+            file,
+            FileNoteKind::ChangedSize,
+            format!("counted before with {counted} bytes, now {size} bytes; S3 does not rewrite log files, so it was not read again (analyse from scratch if it really changed)"),
+        )
+    }
+
     /// The note a file gets as a whole once it is read (every part of it, when it was
     /// read in byte ranges): empty, or no log line in it; none when it held a log line.
     pub fn whole_file(
@@ -142,6 +154,7 @@ mod tests {
             FileNoteKind::GzipLimit,
             FileNoteKind::NoLogLines,
             FileNoteKind::ReadError,
+            FileNoteKind::ChangedSize,
         ];
         let mut sorted = all;
         sorted.sort();
