@@ -89,6 +89,43 @@ pub fn settings_differ(a: &Settings, b: &Settings) -> Vec<String> {
         .collect()
 }
 
+/// The bytes of a snapshot of these parts (what [`Snapshot::to_bytes`] writes), for a
+/// caller that keeps them apart.
+pub fn encode(
+    settings: &Settings,
+    made_at: i64,
+    files: &BTreeMap<String, u64>,
+    summary: &Summary,
+) -> Vec<u8> {
+    let body = Body {
+        settings: serde_json::to_string(settings).expect("settings serialise"),
+        made_at,
+        files: files.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+        summary: summary.to_bytes(),
+    };
+    let body = postcard::to_stdvec(&body).expect("a snapshot serialises");
+    let mut out = Vec::with_capacity(HEADER + body.len() + CHECKSUM);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&VERSION.to_le_bytes());
+    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
+    out.extend_from_slice(&body);
+    out.extend_from_slice(&Sha256::digest(&body));
+    out
+}
+
+/// Which of `files` (name, size) to read, skip as `counted`, or report as changed.
+pub fn plan(counted: &BTreeMap<String, u64>, files: &[(&str, u64)]) -> Plan {
+    let mut plan = Plan::default();
+    for (i, (name, size)) in files.iter().enumerate() {
+        match counted.get(*name) {
+            None => plan.read.push(i),
+            Some(s) if s == size => plan.skipped.push(i),
+            Some(s) => plan.changed.push((i, *s)),
+        }
+    }
+    plan
+}
+
 impl Snapshot {
     /// An empty analysis under `settings`.
     pub fn new(settings: Settings) -> Snapshot {
@@ -102,20 +139,7 @@ impl Snapshot {
 
     /// The snapshot as a file's bytes.
     pub fn to_bytes(&self) -> Vec<u8> {
-        let body = Body {
-            settings: serde_json::to_string(&self.settings).expect("settings serialise"),
-            made_at: self.made_at,
-            files: self.files.iter().map(|(k, v)| (k.clone(), *v)).collect(),
-            summary: self.summary.to_bytes(),
-        };
-        let body = postcard::to_stdvec(&body).expect("a snapshot serialises");
-        let mut out = Vec::with_capacity(HEADER + body.len() + CHECKSUM);
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&VERSION.to_le_bytes());
-        out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-        out.extend_from_slice(&body);
-        out.extend_from_slice(&Sha256::digest(&body));
-        out
+        encode(&self.settings, self.made_at, &self.files, &self.summary)
     }
 
     /// A snapshot from its file's bytes, or a sentence saying why it cannot be used.
@@ -167,15 +191,7 @@ impl Snapshot {
 
     /// Which of `files` (name, size) to read, skip, or report as changed.
     pub fn plan(&self, files: &[(&str, u64)]) -> Plan {
-        let mut plan = Plan::default();
-        for (i, (name, size)) in files.iter().enumerate() {
-            match self.files.get(*name) {
-                None => plan.read.push(i),
-                Some(s) if s == size => plan.skipped.push(i),
-                Some(s) => plan.changed.push((i, *s)),
-            }
-        }
-        plan
+        plan(&self.files, files)
     }
 
     /// Adds the summary of a run over `files` (none of them counted yet).

@@ -6,6 +6,7 @@ use crate::outputs::{Anonymize, Outputs};
 use crate::period::Period;
 use crate::report::{self, ObjectRow, PeriodRow, Report};
 use crate::settings::{Compiled, Settings};
+use crate::snapshot::Snapshot;
 use crate::summary::{HashMap, PartOfFile, Parts, Summary};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -102,6 +103,20 @@ pub struct Analysis {
     pending: Summary,
     parts: HashMap<String, Parts>,
     report: Option<Report>,
+    /// The log files counted (name -> size): those of the committed runs, and of the
+    /// snapshot it was opened from.
+    files: std::collections::BTreeMap<String, u64>,
+    /// When the snapshot it was opened from was made (Unix seconds; 0: not from one).
+    made_at: i64,
+}
+
+/// Which of a list of files to read: `read` (indexes), `skipped` (already counted), and
+/// `changed` (`[index, size counted]`: a counted name with another size).
+#[derive(Serialize)]
+struct PagePlan {
+    read: Vec<usize>,
+    skipped: usize,
+    changed: Vec<(usize, f64)>,
 }
 
 #[wasm_bindgen]
@@ -116,7 +131,69 @@ impl Analysis {
             settings,
             parts: HashMap::default(),
             report: None,
+            files: Default::default(),
+            made_at: 0,
         })
+    }
+
+    /// An analysis from a snapshot's bytes (kept in the browser, or a file opened), or
+    /// the sentence saying why it cannot be used.
+    pub fn from_snapshot(bytes: &[u8]) -> Result<Analysis, JsError> {
+        let snap = Snapshot::from_bytes(bytes).map_err(err)?;
+        Ok(Analysis {
+            settings: snap.settings,
+            summary: snap.summary,
+            pending: Summary::default(),
+            parts: HashMap::default(),
+            report: None,
+            files: snap.files,
+            made_at: snap.made_at,
+        })
+    }
+
+    /// The analysis as a snapshot's bytes, made at `made_at` (Unix seconds).
+    pub fn to_snapshot(&mut self, made_at: f64) -> Vec<u8> {
+        self.summary.normalize();
+        crate::snapshot::encode(&self.settings, made_at as i64, &self.files, &self.summary)
+    }
+
+    /// The settings it was made with, as JSON.
+    pub fn settings_json(&self) -> String {
+        serde_json::to_string(&self.settings).expect("settings serialise")
+    }
+
+    /// When the snapshot it was opened from was made (Unix seconds; 0: not from one).
+    pub fn made_at(&self) -> f64 {
+        self.made_at as f64
+    }
+
+    /// How many log files it counts.
+    pub fn file_count(&self) -> usize {
+        self.files.len()
+    }
+
+    /// Records the files of the run just committed as counted.
+    pub fn count_files(&mut self, names: Vec<String>, sizes: Vec<f64>) {
+        for (n, s) in names.into_iter().zip(sizes) {
+            self.files.insert(n, s as u64);
+        }
+    }
+
+    /// Which of these files (names and sizes) to read, skip as counted, or report as
+    /// changed (a `PagePlan` as a JS object).
+    pub fn plan(&self, names: Vec<String>, sizes: Vec<f64>) -> Result<JsValue, JsError> {
+        let list: Vec<(&str, u64)> = names
+            .iter()
+            .zip(&sizes)
+            .map(|(n, s)| (n.as_str(), *s as u64))
+            .collect();
+        let p = crate::snapshot::plan(&self.files, &list);
+        let plan = PagePlan {
+            read: p.read,
+            skipped: p.skipped.len(),
+            changed: p.changed.into_iter().map(|(i, c)| (i, c as f64)).collect(),
+        };
+        to_js(&plan)
     }
 
     /// Merges a worker's partial summary (the bytes of `Summary::to_bytes`) into the

@@ -44,9 +44,12 @@ after(async () => {
   if (env.work) fs.rmSync(env.work, { recursive: true, force: true });
 });
 
-/** A new tab on the page, its errors, dialogs and requests recorded, downloads caught. */
+/** A new tab on the page in a context of its own (its own storage: a remembered analysis
+ * does not reach the next test), its errors, dialogs and requests recorded, downloads caught. */
 async function open() {
-  const page = await env.browser.newPage();
+  const context = await env.browser.createBrowserContext();
+  const page = await context.newPage();
+  page.once('close', () => { context.close().catch(() => {}); });
   const seen = { errors: [], requests: [], dialogs: 0 };
   page.on('pageerror', (e) => seen.errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') seen.errors.push(m.text()); });
@@ -250,5 +253,31 @@ test('Firefox: the report — each period, the datasets, a chosen dataset, a map
   assert.match(await page.$eval('[data-testid=methods]', (e) => e.textContent), /named by a list of 1 key prefix \(/);
   assert.deepEqual(seen.errors, []);
   assertPrivate(seen.requests, seen.loadedAt, env.server.url);
+  await page.close();
+});
+
+test('Firefox: the analysis is remembered; after a reload the files added are the only ones read, and the totals are the CLI\'s', async () => {
+  const all = path.join(env.work, 'remember-all');
+  generate(all, ['--bytes', '600000', '--files', '12', '--seed', '58', '--mean-gap', '3000']);
+  const names = fs.readdirSync(all).sort();
+  const dir = path.join(env.work, 'remember', 'logs');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const f of names.slice(0, 8)) fs.copyFileSync(path.join(all, f), path.join(dir, f));
+  const { page, seen } = await open();
+  await (await page.$('[data-testid=file-input]')).uploadFile(...names.slice(0, 8).map((n) => path.join(dir, n)));
+  await waitDone(page);
+  await page.waitForSelector('body[data-remembered="true"]', { timeout: 30_000 });
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+  const back = await waitDone(page);
+  const first = runCli(names.slice(0, 8), path.join(env.work, 'remember-cli-8'), [], dir);
+  for (const m of METRICS) assert.equal(back[m], first[m], `after a reload: ${m}`);
+  for (const f of names.slice(8)) fs.copyFileSync(path.join(all, f), path.join(dir, f));
+  await (await page.$('[data-testid=file-input]')).uploadFile(...names.map((n) => path.join(dir, n)));
+  await page.waitForFunction(() => document.body.dataset.filesRead === '4' && document.body.dataset.state === 'done', { timeout: 60_000 });
+  const grown = await waitDone(page);
+  const whole = runCli(names, path.join(env.work, 'remember-cli-12'), [], dir);
+  for (const m of METRICS) assert.equal(grown[m], whole[m], `8 remembered + 4 new: ${m}`);
+  assert.deepEqual(seen.errors, []);
   await page.close();
 });

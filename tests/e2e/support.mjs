@@ -120,8 +120,8 @@ function catchDownloads() {
   };
 }
 
-/** Clicks a download button and returns the name and the bytes the page offers. */
-export async function downloadBytes(page, name) {
+/** Clicks a download button (`[data-testid=download-NAME]`, or `selector`) and returns the name and the bytes the page offers. */
+export async function downloadBytes(page, name, selector = `[data-testid="download-${name}"]`) {
   // A file in the folded full list: open it, as a person would.
   const before = await page.evaluate(([n, catcher]) => {
     // eslint-disable-next-line no-new-func
@@ -130,7 +130,7 @@ export async function downloadBytes(page, name) {
     if (details) details.open = true;
     return window.caughtDownloads.length;
   }, [name, catchDownloads.toString()]);
-  await page.click(`[data-testid="download-${name}"]`);
+  await page.click(selector);
   await page.waitForFunction((k) => window.caughtDownloads.length > k && window.caughtDownloads.at(-1).savedAs,
     before, { timeout: 120_000 }).catch(async (e) => {
     const said = await page.textContent('[data-testid=export-status]').catch(() => '');

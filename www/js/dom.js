@@ -47,6 +47,9 @@ export const el = {
   rejects: $('rejects'),
   exportStatus: $('export-status'),
   made: $('made'),
+  memoryText: $('memory-text'),
+  saveAnalysis: $('save-analysis'),
+  openAnalysis: $('open-analysis'),
 };
 
 /** The page's state for styles and tests: idle, running, done, cancelled, error. */

@@ -2,16 +2,31 @@
 // and Clear.
 
 import { el, setState, text } from './dom.js';
-import { byCodePoint } from './format.js';
+import { byCodePoint, plural } from './format.js';
+import { forget } from './remember.js';
 import { cancelRun, startRun } from './run.js';
 import { state } from './state.js';
 
 const identity = (f) => `${f.name}\u0000${f.file.size}\u0000${f.file.lastModified}`;
 
 /** Adds `{file, name}` items not already in the analysis, and analyses them. */
-export function addFiles(list) {
+export function addFiles(items) {
+  let list = items;
   const seen = new Set(state.files.map(identity));
   let added = 0;
+  // Files the analysis already counts (a remembered one, or an earlier drop) by name
+  // and size: skipped; a counted name with another size: said, not read.
+  state.skipped = 0;
+  if (state.analysis && state.analysis.file_count() > 0 && list.length > 0) {
+    const plan = state.analysis.plan(list.map((f) => f.name), list.map((f) => f.file.size));
+    state.skipped = plan.skipped;
+    if (plan.changed.length > 0) {
+      const names = plan.changed.slice(0, 3).map(([i, counted]) => `${list[i].name} (${counted} bytes counted, ${list[i].file.size} now)`);
+      text(el.support, `${plural(plan.changed.length, 'file')} already counted under the same name now ${plan.changed.length === 1 ? 'has' : 'have'} another size and ${plan.changed.length === 1 ? 'was' : 'were'} not read again (S3 does not rewrite log files): ${names.join('; ')}${plan.changed.length > 3 ? '; …' : ''}`);
+      el.support.hidden = false;
+    }
+    list = plan.read.map((i) => list[i]);
+  }
   for (const item of list) {
     const key = identity(item);
     if (seen.has(key)) continue;
@@ -20,7 +35,8 @@ export function addFiles(list) {
     added++;
   }
   if (added === 0) {
-    text(el.statusText, list.length ? 'Those files are already in the analysis.' : 'No files found there.');
+    text(el.statusText, state.skipped > 0 ? `No new log files: all ${plural(state.skipped, 'file')} are already counted.`
+      : list.length ? 'Those files are already in the analysis.' : 'No files found there.');
     return;
   }
   // A new file may sort before the analysed ones: order matters only for the row exports,
@@ -105,6 +121,7 @@ export function addSamples() {
 /** Forgets the files and the analysis. */
 export function clearAll() {
   if (state.run) cancelRun(false);
+  forget();
   state.files = [];
   if (state.analysis) state.analysis.free();
   state.analysis = null;

@@ -15,6 +15,7 @@ import { addSamples, clearAll, fromDrop, fromInput } from './input.js';
 import { startWorkers } from './pool.js';
 import { drawChart, renderPeriod } from './render.js';
 import { cancelRun, fail, onWorkerMessage, startRun } from './run.js';
+import { openAnalysis, restore, saveAnalysis } from './remember.js';
 import { fillForm, loadSettings, onSettingsChange, readDatasetsFile, resetSettings, setPublication } from './settings.js';
 import { state } from './state.js';
 
@@ -31,6 +32,8 @@ function wire() {
   el.reset.addEventListener('click', resetSettings);
   el.showBytes.addEventListener('change', () => drawChart());
   el.publication.addEventListener('change', setPublication);
+  el.saveAnalysis.addEventListener('click', saveAnalysis);
+  el.openAnalysis.addEventListener('change', () => openAnalysis(el.openAnalysis));
   el.period.addEventListener('change', () => {
     state.period = el.period.value;
     try { localStorage.setItem(PERIOD_KEY, state.period); } catch (_) { /* private mode */ }
@@ -161,8 +164,11 @@ async function main() {
   }
   await offline();
   text(el.statusText, 'Ready. Drop logs, choose files or a folder, or try the sample logs.');
-  el.body.dataset.ready = 'true';
   setState('idle');
+  // The analysis remembered from the last visit (files chosen meanwhile come first).
+  el.body.dataset.ready = 'restoring';
+  if (state.files.length === 0) await restore();
+  el.body.dataset.ready = 'true';
   if (state.files.length > 0) startRun(true); // files chosen while the page was loading
 }
 

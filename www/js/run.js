@@ -5,6 +5,7 @@
 import { el, setState, text } from './dom.js';
 import { duration, plural, ranges, size } from './format.js';
 import { broadcast } from './pool.js';
+import { remember } from './remember.js';
 import { render } from './render.js';
 import { nextJob, settle, state } from './state.js';
 
@@ -20,11 +21,11 @@ export function startRun(fresh) {
   if (!wasm || pool.length === 0 || !el.body.dataset.ready) return; // main() starts it once ready
   if (state.run) cancelRun(false);
   clearTimeout(state.cancelTimer);
-  const from = fresh || !state.analysis ? 0 : state.analysedCount;
-  const queue = state.files.slice(from);
+  const anew = fresh || !state.analysis;
+  const queue = state.files.slice(anew ? 0 : state.analysedCount);
   if (queue.length === 0) return;
-  // Adding files merges into what is there.
-  const target = from === 0 ? new wasm.Analysis(JSON.stringify(state.settings)) : state.analysis;
+  // Adding files merges into what is there (files of this visit, or a remembered analysis).
+  const target = anew ? new wasm.Analysis(JSON.stringify(state.settings)) : state.analysis;
   const job = nextJob();
   // Big files first, so the pool does not wait on one big file at the end.
   const order = queue.slice().sort((a, b) => b.file.size - a.file.size);
@@ -32,8 +33,9 @@ export function startRun(fresh) {
     kind: 'analyse', job, queue: [], next: 0, analysis: target, upTo: state.files.length, split: new Map(),
     bytes: 0, lines: 0, filesDone: 0, summaries: 0, ending: false, mergeMs: 0,
     totalBytes: queue.reduce((s, f) => s + f.file.size, 0), totalFiles: queue.length,
-    started: performance.now(), small: wasm.small_file_bytes(),
+    started: performance.now(), small: wasm.small_file_bytes(), files: queue, skipped: fresh ? 0 : state.skipped || 0,
   };
+  el.body.dataset.filesRead = String(queue.length); // for tests: the files this run reads
   state.run = run;
   setState('running');
   el.cancel.hidden = false;
@@ -161,6 +163,7 @@ function finishRun() {
   const t0 = performance.now();
   try {
     r.analysis.commit();
+    r.analysis.count_files(r.files.map((f) => f.name), r.files.map((f) => f.file.size));
   } catch (e) {
     if (r.analysis !== state.analysis) r.analysis.free();
     state.analysis = null;
@@ -186,10 +189,13 @@ function finishRun() {
   el.body.dataset.seconds = String(secs);
   el.body.dataset.mergeSeconds = String((r.mergeMs + t1 - t0) / 1000);
   el.body.dataset.renderSeconds = String((t2 - t1) / 1000);
-  text(el.statusText, `Done: ${plural(state.files.length, 'file')} analysed.`);
+  text(el.statusText, r.skipped > 0
+    ? `Done: ${plural(r.totalFiles, 'new file')} read; ${plural(r.skipped, 'file')} already counted, skipped.`
+    : `Done: ${plural(state.analysis.file_count(), 'file')} analysed.`);
   text(el.progressText, `${size(r.totalBytes)} in ${secs.toFixed(1)} s (${size(r.totalBytes / Math.max(secs, 1e-3))}/s).`);
   setState('done');
   settle();
+  remember(r.files);
 }
 
 /** Stops the run in progress; `byUser` when the person pressed Cancel. */

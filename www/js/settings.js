@@ -4,6 +4,8 @@
 import { el, text } from './dom.js';
 import { csvLine } from './format.js';
 import { state } from './state.js';
+import { clearAll } from './input.js';
+import { forget } from './remember.js';
 import { render } from './render.js';
 import { startRun } from './run.js';
 
@@ -81,8 +83,22 @@ export function onSettingsChange() {
   }
   el.settingsError.hidden = true;
   state.settings = checked;
-  try { localStorage.setItem(SETTINGS_KEY, JSON.stringify(state.settings)); } catch (_) { /* private mode */ }
+  saveSettings();
+  // Counts made under the old settings from files no longer here cannot be redone: the
+  // analysis is dropped (never mixed) and the logs asked for again.
+  if (state.analysis && state.analysis.file_count() > state.analysedCount) {
+    clearAll();
+    forget().then(() => text(el.memoryText,
+      'The settings changed, and the remembered analysis was counted under the old ones: drop all the logs again to count them under the new settings.'));
+    text(el.statusText, 'The settings changed: drop all the logs again (the remembered analysis was counted under the old settings).');
+    return;
+  }
   if (state.files.length > 0) startRun(true);
+}
+
+/** Keeps the settings in this browser. */
+export function saveSettings() {
+  try { localStorage.setItem(SETTINGS_KEY, JSON.stringify(state.settings)); } catch (_) { /* private mode */ }
 }
 
 /**
@@ -91,7 +107,7 @@ export function onSettingsChange() {
  */
 export function setPublication() {
   state.settings = { ...state.settings, publication_rounding: el.publication.checked };
-  try { localStorage.setItem(SETTINGS_KEY, JSON.stringify(state.settings)); } catch (_) { /* private mode */ }
+  saveSettings();
   if (!state.analysis) return;
   state.analysis.set_publication(el.publication.checked);
   if (!el.results.hidden) render();
