@@ -68,6 +68,13 @@ test('remembered after a reload; the folder again reads only its new files; save
   // Nothing new: nothing read.
   await page.setInputFiles('[data-testid=folder-input]', dir);
   await page.waitForFunction(() => /No new log files: all 30 files are already counted/.test(document.querySelector('[data-testid=status-text]').textContent));
+  // A counted file that has grown is not a new file: said, not read, the totals unchanged.
+  const grownFile = fs.readdirSync(dir).sort()[0];
+  fs.appendFileSync(path.join(dir, grownFile), 'one more line\n');
+  await page.setInputFiles('[data-testid=folder-input]', dir);
+  await page.waitForFunction((f) => document.querySelector('#support').textContent.includes(f)
+    && /another size and was not read again/.test(document.querySelector('#support').textContent), `logs/${grownFile}`);
+  assert.equal((await waitDone(page)).downloads, all.downloads);
 
   // Saved as a file, forgotten (Clear), opened again.
   const saved = await downloadBytes(page, 'analysis.s3ld', '[data-testid=save-analysis]');
