@@ -337,7 +337,8 @@ fn summary_files(out: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 #[test]
-fn a_delivery_counted_in_steps_with_a_snapshot_equals_one_go_and_merge_joins_snapshots() {
+fn a_delivery_counted_in_two_and_five_steps_with_a_snapshot_equals_one_go_and_merge_joins_snapshots(
+) {
     let base = tmp("snapshot");
     let all = base.join("all").join("logs");
     let o = bin()
@@ -394,6 +395,22 @@ fn a_delivery_counted_in_steps_with_a_snapshot_equals_one_go_and_merge_joins_sna
     assert!(
         summary_files(&base.join("out-whole")) == summary_files(&out),
         "the outputs in two steps equal one go"
+    );
+    // Five steps of two files each, into another snapshot: the same outputs.
+    let five = base.join("five").join("logs");
+    std::fs::create_dir_all(&five).unwrap();
+    let snap5 = base.join("five.s3ld");
+    let args5 = ["--period", "month", "--snapshot", snap5.to_str().unwrap()];
+    for (step, pair) in names.chunks(2).enumerate() {
+        for n in pair {
+            std::fs::copy(all.join(n), five.join(n)).unwrap();
+        }
+        let j = analyze(&[&five], &base.join(format!("out-five-{step}")), &args5);
+        assert_eq!(j["files_read"].as_u64(), Some(2), "step {step}");
+    }
+    assert!(
+        summary_files(&base.join("out-whole")) == summary_files(&base.join("out-five-4")),
+        "the outputs in five steps equal one go"
     );
     // Nothing new: nothing read, same outputs.
     let third = analyze(&[&growing], &base.join("out-3"), &args);

@@ -93,7 +93,7 @@ export async function restore() {
   if (state.files.length > 0 || state.run || state.analysis) return false; // the person was quicker
   try {
     open(bytes, 'Your last analysis is back');
-    text(el.statusText, 'Your last analysis is back, below. Drop logs to add to it, or Clear to start anew.');
+    text(el.statusText, 'Your last analysis is back, below. Drop logs to add to it, or “Clear and forget” to start anew.');
     return true;
   } catch (e) {
     await forget();
