@@ -417,7 +417,8 @@ impl Summary {
                 let e = mine.day_mut(d.day);
                 e.downloads += d.downloads;
                 e.bytes_sent += d.bytes_sent;
-                for u in d.users().iter() {
+                // Their ids as they are (set and appended): no copy of their set.
+                for u in d.user_ids() {
                     e.add_user(ids[u as usize]);
                 }
             }
