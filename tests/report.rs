@@ -6,9 +6,8 @@
 
 mod common;
 
-use common::run_files;
+use common::{generated_logs, run_files};
 use s3logdrop::datasets::{parse_mapping, Datasets, OTHER};
-use s3logdrop::gen::{GenConfig, Generator};
 use s3logdrop::ip::IpKey;
 use s3logdrop::parse::Parser;
 use s3logdrop::period::Period;
@@ -95,26 +94,6 @@ fn naive_periods(
         p = next;
     }
     rows
-}
-
-fn generated(seed: u64, files: usize, lines: usize, gap: u32) -> Vec<(String, Vec<u8>)> {
-    let mut g = Generator::new(GenConfig {
-        seed,
-        nasty_per_mille: 30,
-        clients: 150,
-        objects: 120,
-        mean_gap: gap,
-        ..GenConfig::default()
-    });
-    (0..files)
-        .map(|i| {
-            let mut buf = Vec::new();
-            for _ in 0..lines {
-                g.write_line(&mut buf);
-            }
-            (format!("logs/{i:04}"), buf)
-        })
-        .collect()
 }
 
 /// The files cut into sessions at `cuts`, merged in the order `rotate` gives.
@@ -214,7 +193,7 @@ mod periods_property {
             segments in 1u32..3,
         ) {
             let settings = Settings { dataset_segments: segments, ..Settings::default() };
-            let files = generated(seed, 10, 60, gap);
+            let files = generated_logs(seed, 10, 60, gap);
             let summary = merged(&settings, &files, &cuts, rotate);
             check(&settings, &files, &summary);
             // The same whatever the partition.
@@ -226,7 +205,7 @@ mod periods_property {
 
 #[test]
 fn a_mapping_file_names_datasets_by_the_longest_prefix_and_the_rest_is_other() {
-    let files = generated(5, 6, 200, 20_000);
+    let files = generated_logs(5, 6, 200, 20_000);
     let mapping =
         parse_mapping("prefix,name,doi\nzarr/,All zarr,\nblobs/,Blobs,10.48324/dandi.000001\n")
             .unwrap();

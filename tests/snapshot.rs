@@ -6,38 +6,15 @@
 
 mod common;
 
-use common::run_files;
+use common::{generated_logs, run_files};
 use proptest::prelude::*;
 use s3logdrop::bots::BotRule;
-use s3logdrop::gen::{GenConfig, Generator};
 use s3logdrop::outputs::{Anonymize, Outputs, SUMMARY_OUTPUTS};
 use s3logdrop::period::Period;
 use s3logdrop::report::Report;
 use s3logdrop::settings::Settings;
 use s3logdrop::snapshot::{settings_differ, Snapshot, MAGIC, VERSION};
 use s3logdrop::summary::Summary;
-
-type Files = Vec<(String, Vec<u8>)>;
-
-fn generated(seed: u64, files: usize, lines: usize) -> Files {
-    let mut g = Generator::new(GenConfig {
-        seed,
-        nasty_per_mille: 30,
-        clients: 120,
-        objects: 80,
-        mean_gap: 9_000,
-        ..GenConfig::default()
-    });
-    (0..files)
-        .map(|i| {
-            let mut buf = Vec::new();
-            for _ in 0..lines {
-                g.write_line(&mut buf);
-            }
-            (format!("logs/2024/{i:04}"), buf)
-        })
-        .collect()
-}
 
 /// Every summary output of a summary, by name.
 fn outputs(settings: &Settings, summary: &Summary) -> Vec<(String, Vec<u8>)> {
@@ -96,7 +73,7 @@ fn assert_same(a: &[(String, Vec<u8>)], b: &[(String, Vec<u8>)], what: &str) {
 #[test]
 fn two_and_five_steps_through_one_snapshot_equal_one_go() {
     let settings = Settings::default();
-    let files = generated(3, 10, 300);
+    let files = generated_logs(3, 10, 300, 9_000);
     let whole = one_go(&settings, &files);
     for steps in [2, 5] {
         let mut snap = Snapshot::new(settings.clone());
@@ -135,7 +112,7 @@ proptest! {
         repeat in any::<bool>(),
     ) {
         let settings = Settings { bots: BotRule::Lab, ..Settings::default() };
-        let files = generated(seed, 7, 120);
+        let files = generated_logs(seed, 7, 120, 9_000);
         let whole = one_go(&settings, &files);
         let mut snaps: Vec<Snapshot> =
             groups(&files, &cuts).into_iter().map(|g| snapshot_of(&settings, g)).collect();
@@ -161,7 +138,7 @@ proptest! {
         cut in any::<prop::sample::Index>(),
         truncate in any::<bool>(),
     ) {
-        let snap = snapshot_of(&Settings::default(), &generated(9, 2, 60));
+        let snap = snapshot_of(&Settings::default(), &generated_logs(9, 2, 60, 9_000));
         let good = snap.to_bytes();
         let mut bad = good.clone();
         if truncate {
@@ -179,7 +156,7 @@ proptest! {
 #[test]
 fn a_file_given_again_is_skipped_and_one_with_another_size_is_reported() {
     let settings = Settings::default();
-    let files = generated(4, 3, 50);
+    let files = generated_logs(4, 3, 50, 9_000);
     let snap = snapshot_of(&settings, &files[..2]);
     let plan = snap.plan(&[
         (files[0].0.as_str(), files[0].1.len() as u64),
@@ -206,7 +183,7 @@ fn a_file_given_again_is_skipped_and_one_with_another_size_is_reported() {
 
 #[test]
 fn snapshots_made_with_other_settings_refuse_to_merge_and_name_them() {
-    let files = generated(5, 2, 40);
+    let files = generated_logs(5, 2, 40, 9_000);
     let a = snapshot_of(&Settings::default(), &files[..1]);
     let b = snapshot_of(
         &Settings {
@@ -232,7 +209,7 @@ fn snapshots_made_with_other_settings_refuse_to_merge_and_name_them() {
 
 #[test]
 fn other_versions_and_other_files_are_refused_with_a_reason() {
-    let good = snapshot_of(&Settings::default(), &generated(6, 1, 30)).to_bytes();
+    let good = snapshot_of(&Settings::default(), &generated_logs(6, 1, 30, 9_000)).to_bytes();
     assert!(good.starts_with(MAGIC));
     let mut other = good.clone();
     other[8..12].copy_from_slice(&(VERSION + 1).to_le_bytes());

@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 #![allow(dead_code)]
 
+use s3logdrop::gen::{GenConfig, Generator};
 use s3logdrop::parse::{Record, Reject, FIELD_NAMES};
 use s3logdrop::session::{At, Session, Sink};
 use s3logdrop::settings::Settings;
@@ -130,4 +131,26 @@ pub fn run_split(
 
 pub fn read(p: &Path) -> Vec<u8> {
     std::fs::read(p).unwrap()
+}
+
+/// Generated logs in `files` files of `lines` lines (`gap`: mean seconds between lines),
+/// named `logs/0000`…, with nasty lines among them.
+pub fn generated_logs(seed: u64, files: usize, lines: usize, gap: u32) -> Vec<(String, Vec<u8>)> {
+    let mut g = Generator::new(GenConfig {
+        seed,
+        nasty_per_mille: 30,
+        clients: 150,
+        objects: 120,
+        mean_gap: gap,
+        ..GenConfig::default()
+    });
+    (0..files)
+        .map(|i| {
+            let mut buf = Vec::new();
+            for _ in 0..lines {
+                g.write_line(&mut buf);
+            }
+            (format!("logs/{i:04}"), buf)
+        })
+        .collect()
 }
