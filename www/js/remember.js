@@ -4,7 +4,7 @@
 // the log files counted (name and size): dropping the same folder again reads only the
 // new files. Nothing here leaves the computer.
 
-import { download, el, text } from './dom.js';
+import { download, el, setState, text } from './dom.js';
 import { plural } from './format.js';
 import { render } from './render.js';
 import { fillForm, saveSettings } from './settings.js';
@@ -78,7 +78,7 @@ function open(bytes, from) {
   const made = analysis.made_at() > 0 ? `, counted on ${when(analysis.made_at())} UTC` : '';
   say(`${from}: ${plural(analysis.file_count(), 'log file')}${made}. ` +
     'Drop the same folder again to add the new log files: those already counted are skipped.');
-  el.body.dataset.state = 'done';
+  setState('done');
 }
 
 /** At start: the remembered analysis, if there is one. */
