@@ -266,18 +266,29 @@ where
 
     // The x labels, on month / quarter / year boundaries.
     let ticks = ticks(rows, opt.period);
+    // A label that would touch the one before it is left out (a narrow screen): every
+    // tick keeps its mark.
+    let mut right_edge = i32::MIN;
     for (i, label) in &ticks {
         let (bx, by) = chart.backend_coord(&(*i as f64, 0.0));
+        let left_aligned = *i == 0 && !bars;
         let style = font(13.0).color(&RGBColor(40, 40, 40)).pos(Pos::new(
-            if *i == 0 && !bars {
+            if left_aligned {
                 HPos::Left
             } else {
                 HPos::Center
             },
             VPos::Top,
         ));
-        area.draw(&Text::new(label.clone(), (bx, by + px(8.0) as i32), style))
-            .map_err(e)?;
+        let width = area
+            .estimate_text_size(label, &style)
+            .map_or(0, |(w, _)| w as i32);
+        let left = if left_aligned { bx } else { bx - width / 2 };
+        if left >= right_edge.saturating_add(px(10.0) as i32) {
+            area.draw(&Text::new(label.clone(), (bx, by + px(8.0) as i32), style))
+                .map_err(e)?;
+            right_edge = left + width;
+        }
         area.draw(&PathElement::new(
             vec![(bx, by), (bx, by + px(5.0) as i32)],
             RGBColor(90, 90, 90),
