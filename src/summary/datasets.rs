@@ -141,21 +141,29 @@ impl DatasetAgg {
     #[inline]
     pub fn day_mut(&mut self, day: Day) -> &mut DayAgg {
         if self.days.get(self.last).is_none_or(|d| d.day != day) {
-            // Logs come mostly in time order: a new day is usually after every other.
-            if self.days.last().is_none_or(|d| d.day < day) {
-                self.days.push(DayAgg::new(day));
-                self.last = self.days.len() - 1;
-                return &mut self.days[self.last];
-            }
-            self.last = match self.days.binary_search_by_key(&day, |d| d.day) {
-                Ok(i) => i,
-                Err(i) => {
-                    self.days.insert(i, DayAgg::new(day));
-                    i
-                }
-            };
+            self.find_day(day);
         }
         &mut self.days[self.last]
+    }
+
+    /// Points `last` at the day `day`, added if it is new: once per (dataset, day) when
+    /// the logs come in time order, so kept out of the inlined path.
+    #[cold]
+    #[inline(never)]
+    fn find_day(&mut self, day: Day) {
+        // Logs come mostly in time order: a new day is usually after every other.
+        if self.days.last().is_none_or(|d| d.day < day) {
+            self.days.push(DayAgg::new(day));
+            self.last = self.days.len() - 1;
+            return;
+        }
+        self.last = match self.days.binary_search_by_key(&day, |d| d.day) {
+            Ok(i) => i,
+            Err(i) => {
+                self.days.insert(i, DayAgg::new(day));
+                i
+            }
+        };
     }
 
     /// Counts one download of `bytes` on `day`; the day, for its user.
