@@ -233,6 +233,35 @@ fn main() {
         s3logdrop::report::all_days(&summary).len(),
         report_secs
     );
+    // What the page's thread does with two workers' summaries: read them from their
+    // bytes and merge them (each worker read half of the file).
+    let half = data.len() / 2;
+    let cut = half + data[half..].iter().position(|&b| b == b'\n').unwrap_or(0) + 1;
+    let halves: Vec<Vec<u8>> = [&data[..cut], &data[cut..]]
+        .iter()
+        .map(|part| {
+            let feed = |f: &mut dyn FnMut(&[u8])| part.chunks(CHUNK).for_each(&mut *f);
+            full(&feed).to_bytes()
+        })
+        .collect();
+    let merge_secs = best(
+        runs,
+        || {
+            let mut s = s3logdrop::Summary::default();
+            for h in &halves {
+                s.merge(s3logdrop::Summary::from_bytes(h).unwrap(), 5);
+            }
+            s.normalize();
+            s
+        },
+        |s| assert_eq!(s.downloads, truth.downloads),
+    );
+    println!(
+        "two halves' summaries ({:.1} + {:.1} MB) read and merged: {:.3} s",
+        halves[0].len() as f64 / 1e6,
+        halves[1].len() as f64 / 1e6,
+        merge_secs
+    );
     if only == "report" {
         return;
     }

@@ -46,6 +46,14 @@ impl DayAgg {
         }
     }
 
+    /// Adds users, repeats allowed (a merged summary's, in one go).
+    pub fn add_ids(&mut self, users: impl Iterator<Item = u32>) {
+        self.pending.extend(users);
+        if self.pending.len() >= PENDING_MIN.max(self.set.len() as usize) {
+            self.settle();
+        }
+    }
+
     /// A day with these totals and users (ids in any order, repeats allowed).
     pub fn with_users(day: Day, downloads: u64, bytes_sent: u64, mut users: Vec<u32>) -> DayAgg {
         users.sort_unstable();
@@ -73,7 +81,11 @@ impl DayAgg {
         self.pending.sort_unstable();
         self.pending.dedup();
         let added = RoaringBitmap::from_sorted_iter(self.pending.drain(..)).expect("sorted");
-        self.set |= added;
+        if self.set.is_empty() {
+            self.set = added;
+        } else {
+            self.set |= added;
+        }
     }
 
     /// The users of the day.

@@ -418,9 +418,7 @@ impl Summary {
                 e.downloads += d.downloads;
                 e.bytes_sent += d.bytes_sent;
                 // Their ids as they are (set and appended): no copy of their set.
-                for u in d.user_ids() {
-                    e.add_user(ids[u as usize]);
-                }
+                e.add_ids(d.user_ids().map(|u| ids[u as usize]));
             }
         }
         for (k, a) in other.objects {
