@@ -203,7 +203,7 @@ pub fn all_days(s: &Summary) -> Vec<DayAgg> {
         let e = days.entry(d.day).or_default();
         e.0 += d.downloads;
         e.1 += d.bytes_sent;
-        e.2.extend(d.user_ids());
+        e.2.extend_from_slice(d.users());
     }
     days.into_iter()
         .map(|(day, (downloads, bytes, users))| DayAgg::with_users(day, downloads, bytes, users))
@@ -236,13 +236,16 @@ pub fn period_rows(days: &[DayAgg], period: Period, covered: Option<(Day, Day)>)
             bytes_sent: 0,
             partial: covered.is_none_or(|(a, b)| start < a || next - 1 > b),
         };
-        let mut active = RoaringBitmap::new();
+        let mut ids = Vec::new();
         while let Some(d) = days.get(i).filter(|d| d.day < next) {
             row.downloads += d.downloads;
             row.bytes_sent += d.bytes_sent;
-            active |= d.users().as_ref();
+            ids.extend_from_slice(d.users());
             i += 1;
         }
+        ids.sort_unstable();
+        ids.dedup();
+        let active = RoaringBitmap::from_sorted_iter(ids).expect("sorted ids");
         row.active_unique_users = active.len();
         row.new_unique_users = active.difference_len(&seen);
         seen |= active;
@@ -294,7 +297,11 @@ pub fn datasets(s: &Summary) -> Vec<DatasetRow> {
         .filter(|(d, _)| !d.days.is_empty())
         .map(|(d, a)| {
             // Gathered, then counted once (a union per day copies the growing set).
-            let mut users: Vec<u32> = d.days.iter().flat_map(DayAgg::user_ids).collect();
+            let mut users: Vec<u32> = d
+                .days
+                .iter()
+                .flat_map(|x| x.users().iter().copied())
+                .collect();
             users.sort_unstable();
             users.dedup();
             DatasetRow {

@@ -4,12 +4,14 @@
 //! its size: S3 never rewrites a log object, so a known name with another size is an
 //! error, not a new file).
 //!
-//! The file format, version 1 (integers little-endian):
+//! The file format, version 2 (integers little-endian; version 1 differed only in
+//! writing each day's users as a Roaring bitmap, where 2 writes the gaps between sorted
+//! ids):
 //!
 //! | offset | size | what |
 //! |---|---|---|
 //! | 0 | 8 | the magic `S3LDSNAP` |
-//! | 8 | 4 | the format version, `1` |
+//! | 8 | 4 | the format version, `2` |
 //! | 12 | 8 | N, the length of the body |
 //! | 20 | N | the body: postcard of (settings as JSON, made at (Unix seconds), [(file name, size)], summary in `Summary::to_bytes` form) |
 //! | 20 + N | 32 | SHA-256 of the body |
@@ -32,7 +34,7 @@ use std::collections::BTreeMap;
 /// The first bytes of a snapshot file.
 pub const MAGIC: &[u8; 8] = b"S3LDSNAP";
 /// The format version this build writes and reads.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 const HEADER: usize = 8 + 4 + 8;
 const CHECKSUM: usize = 32;
 

@@ -5,7 +5,6 @@ use super::{FileNote, HashMap, ObjAgg, RejectAgg, Removed, Summary, Users};
 use crate::ip::IpKey;
 use crate::parse::Reject;
 use crate::time::{Day, UnixSeconds};
-use roaring::RoaringBitmap;
 use std::collections::BTreeMap;
 
 /// What a summary says, independent of the ids it gave users and datasets: for comparing
@@ -36,8 +35,8 @@ type CanonicalObject<'a> = (
     Vec<(u64, u64)>,
 );
 
-fn ips(users: &Users, set: &RoaringBitmap) -> Vec<IpKey> {
-    let mut ips: Vec<IpKey> = set.iter().map(|u| users.ip(u)).collect();
+fn ips(users: &Users, set: impl IntoIterator<Item = u32>) -> Vec<IpKey> {
+    let mut ips: Vec<IpKey> = set.into_iter().map(|u| users.ip(u)).collect();
     ips.sort();
     ips
 }
@@ -100,7 +99,7 @@ impl Summary {
                                 x.day,
                                 x.downloads,
                                 x.bytes_sent,
-                                ips(&self.users, &x.users()),
+                                ips(&self.users, x.users().iter().copied()),
                             )
                         })
                         .collect();

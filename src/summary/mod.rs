@@ -15,6 +15,7 @@ pub mod notes;
 pub mod parts;
 pub mod users;
 
+use datasets::Pending;
 pub use datasets::{DatasetAgg, DayAgg};
 pub use notes::{FileNote, FileNoteKind};
 pub use parts::{PartOfFile, Parts};
@@ -208,6 +209,9 @@ pub struct Summary {
     /// A dataset's index in `datasets`, by name.
     #[serde(skip)]
     dataset_index: HashMap<String, u32>,
+    /// Downloads and users not yet in the datasets' days (until [`Summary::normalize`]).
+    #[serde(skip)]
+    pending: Pending,
     /// The times of the earliest and the latest parsed line (any line, not only
     /// downloads): which days the logs cover.
     pub coverage: Option<(UnixSeconds, UnixSeconds)>,
@@ -327,8 +331,12 @@ impl Summary {
             }
         });
         let key = rec.key().unwrap_or(b"-");
-        // Keys are URL-encoded ASCII; invalid UTF-8 only comes from damaged lines.
-        let k = String::from_utf8_lossy(key);
+        // Keys are URL-encoded ASCII; invalid UTF-8 only comes from damaged lines (and
+        // checking is quicker than the lossy conversion's walk).
+        let k = match std::str::from_utf8(key) {
+            Ok(k) => std::borrow::Cow::Borrowed(k),
+            Err(_) => String::from_utf8_lossy(key),
+        };
         let obj = match self.objects.get_mut(k.as_ref()) {
             Some(o) => o,
             None => {
@@ -351,7 +359,8 @@ impl Summary {
             obj.sizes.add(size, bytes);
         }
         let (dataset, day) = (obj.dataset, day_of(rec.time));
-        let d = self.datasets[dataset as usize].count(day, bytes);
+        let d = self.pending.day(&mut self.datasets, dataset, day);
+        d.count(bytes);
         if let Some(u) = user {
             let first = &mut self.users.list[u as usize].1;
             if first.seen != Some((dataset, day)) {
@@ -369,6 +378,7 @@ impl Summary {
             *self = other;
             return;
         }
+        other.pending.settle(&mut other.datasets);
         self.read.merge(&other.read);
         self.ambiguous_user_agent += other.ambiguous_user_agent;
         self.candidates += other.candidates;
@@ -417,8 +427,7 @@ impl Summary {
                 let e = mine.day_mut(d.day);
                 e.downloads += d.downloads;
                 e.bytes_sent += d.bytes_sent;
-                // Their ids as they are (set and appended): no copy of their set.
-                e.add_ids(d.user_ids().map(|u| ids[u as usize]));
+                e.add_ids(d.users().iter().map(|&u| ids[u as usize]));
             }
         }
         for (k, a) in other.objects {
@@ -448,6 +457,11 @@ impl Summary {
 
     /// The summary in the compact binary form that workers post to the page.
     pub fn to_bytes(&self) -> Vec<u8> {
+        if !self.pending.is_empty() {
+            let mut settled = self.clone();
+            settled.normalize();
+            return settled.to_bytes();
+        }
         postcard::to_stdvec(self).expect("a summary serialises")
     }
 
@@ -458,7 +472,8 @@ impl Summary {
         let n = s.users.len();
         let bad = |set: &RoaringBitmap| set.max().is_some_and(|u| u as usize >= n);
         let mut days = s.datasets.iter().flat_map(|d| &d.days);
-        if s.objects.values().any(|a| bad(&a.users)) || days.any(|d| bad(&d.users())) {
+        let bad_day = |d: &DayAgg| d.users().last().is_some_and(|&u| u as usize >= n);
+        if s.objects.values().any(|a| bad(&a.users)) || days.any(bad_day) {
             return Err("a summary names a user it does not have".into());
         }
         if s.objects
@@ -492,15 +507,14 @@ impl Summary {
     }
 
     /// Puts the parts whose order depends on arrival (samples, notes) in canonical order,
-    /// and brings every day's users up to date (so reading them copies nothing).
+    /// and puts the downloads and users held back into the datasets' days: call it before
+    /// reading them.
     pub fn normalize(&mut self) {
         for a in self.rejects.values_mut() {
             a.samples.sort();
         }
         self.file_notes.sort();
-        for d in self.datasets.iter_mut().flat_map(|d| d.days.iter_mut()) {
-            d.settle();
-        }
+        self.pending.settle(&mut self.datasets);
     }
 
     /// [`Summary::normalize`], keeping the first `max_samples` samples of each reason.
