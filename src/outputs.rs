@@ -298,7 +298,7 @@ pub fn write_dataset_months<W: Write>(
     for d in datasets {
         let name = spreadsheet_safe(&d.dataset);
         let days = by_name.get(d.dataset.as_str()).copied().unwrap_or(&[]);
-        for r in report::period_rows(days, Period::Month, covered) {
+        for r in report::period_rows(&report::dataset_days(days), Period::Month, covered) {
             let cells = period_cells(&r, public);
             out.write_record(
                 std::iter::once(name.as_ref()).chain(cells.iter().map(String::as_str)),

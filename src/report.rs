@@ -6,8 +6,8 @@ use crate::period::Period;
 use crate::summary::HashMap;
 use crate::summary::{DayAgg, FileNote, ObjAgg, Read, RejectSample, Removed, Summary};
 use crate::time::{day_of, iso_date, rfc3339, Day};
-use roaring::RoaringBitmap;
 use serde::Serialize;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 /// One period of a series.
@@ -194,20 +194,91 @@ pub fn top_objects(s: &Summary) -> Vec<ObjectRow> {
     object_rows(&s.objects)
 }
 
+/// One day of a series (all datasets, or one): its totals and its distinct users.
+#[derive(Clone, Debug)]
+pub struct SeriesDay<'a> {
+    /// The day.
+    pub day: Day,
+    /// Counted downloads.
+    pub downloads: u64,
+    /// Sum of bytes_sent.
+    pub bytes_sent: u64,
+    /// The users, each once, in no particular order.
+    pub users: Cow<'a, [u32]>,
+}
+
 /// The days of every dataset put together: the series of all datasets. A day's users are
-/// gathered from every dataset and made into one set at once (a union per dataset would
-/// copy the growing set once per dataset: 1,000 datasets, 1,000 copies).
-pub fn all_days(s: &Summary) -> Vec<DayAgg> {
-    let mut days: BTreeMap<Day, (u64, u64, Vec<u32>)> = BTreeMap::new();
+/// the distinct users of its datasets, found in one pass (no sort, no set).
+pub fn all_days(s: &Summary) -> Vec<SeriesDay<'_>> {
+    let mut days: BTreeMap<Day, (u64, u64, Vec<&[u32]>)> = BTreeMap::new();
     for d in s.datasets.iter().flat_map(|ds| &ds.days) {
         let e = days.entry(d.day).or_default();
         e.0 += d.downloads;
         e.1 += d.bytes_sent;
-        e.2.extend_from_slice(d.users());
+        e.2.push(d.users());
     }
+    let mut marks = Marks::Dense(vec![0; s.users.len()]);
     days.into_iter()
-        .map(|(day, (downloads, bytes, users))| DayAgg::with_users(day, downloads, bytes, users))
+        .enumerate()
+        .map(|(i, (day, (downloads, bytes_sent, lists)))| {
+            let users = match lists[..] {
+                [one] => Cow::Borrowed(one),
+                _ => {
+                    let mark = u32::try_from(i + 1).expect("fewer than 2^32 days");
+                    let all = lists.iter().flat_map(|l| l.iter().copied());
+                    Cow::Owned(all.filter(|&u| marks.set(u, mark) != mark).collect())
+                }
+            };
+            SeriesDay {
+                day,
+                downloads,
+                bytes_sent,
+                users,
+            }
+        })
         .collect()
+}
+
+/// The days of one dataset, as a series.
+pub fn dataset_days(days: &[DayAgg]) -> Vec<SeriesDay<'_>> {
+    days.iter()
+        .map(|d| SeriesDay {
+            day: d.day,
+            downloads: d.downloads,
+            bytes_sent: d.bytes_sent,
+            users: Cow::Borrowed(d.users()),
+        })
+        .collect()
+}
+
+/// For each user id, the number (from 1) of the last period or dataset that counted it,
+/// 0 for none yet: distinct users are counted in one pass over the lists, without
+/// sorting or building sets. An array when the ids are dense enough, a map otherwise (a
+/// small dataset of a summary with millions of users).
+enum Marks {
+    Dense(Vec<u32>),
+    Sparse(HashMap<u32, u32>),
+}
+
+impl Marks {
+    /// Marks for ids up to `max` (none if `None`), `entries` of which will be marked.
+    fn new(max: Option<u32>, entries: usize) -> Marks {
+        match max {
+            Some(m) if (m as usize) < entries.saturating_mul(8).saturating_add(4096) => {
+                Marks::Dense(vec![0; m as usize + 1])
+            }
+            _ => Marks::Sparse(HashMap::default()),
+        }
+    }
+
+    /// Marks `user` with `mark`; returns its mark before.
+    #[inline]
+    fn set(&mut self, user: u32, mark: u32) -> u32 {
+        match self {
+            Marks::Dense(v) => std::mem::replace(&mut v[user as usize], mark),
+            Marks::Sparse(m) => m.insert(user, mark).unwrap_or(0),
+        }
+    }
 }
 
 /// The days the logs cover (from the earliest to the latest parsed line).
@@ -218,14 +289,20 @@ pub fn covered_days(s: &Summary) -> Option<(Day, Day)> {
 /// The series of `period` over `days` (in order): every period from the first to the last
 /// day with a download, zeros included. A user is new in the first period they are
 /// active in; a period is partial when it reaches outside the days `covered`.
-pub fn period_rows(days: &[DayAgg], period: Period, covered: Option<(Day, Day)>) -> Vec<PeriodRow> {
+pub fn period_rows(
+    days: &[SeriesDay<'_>],
+    period: Period,
+    covered: Option<(Day, Day)>,
+) -> Vec<PeriodRow> {
     let (Some(first), Some(last)) = (days.first(), days.last()) else {
         return Vec::new();
     };
+    let ids = || days.iter().flat_map(|d| d.users.iter().copied());
+    let mut marks = Marks::new(ids().max(), days.iter().map(|d| d.users.len()).sum());
     let mut rows = Vec::new();
-    let mut seen = RoaringBitmap::new();
     let mut i = 0;
-    for start in period.starts(first.day, last.day) {
+    for (n, start) in period.starts(first.day, last.day).enumerate() {
+        let mark = u32::try_from(n + 1).expect("fewer than 2^32 periods");
         let next = period.next(start);
         let mut row = PeriodRow {
             period_start: iso_date(start),
@@ -236,26 +313,25 @@ pub fn period_rows(days: &[DayAgg], period: Period, covered: Option<(Day, Day)>)
             bytes_sent: 0,
             partial: covered.is_none_or(|(a, b)| start < a || next - 1 > b),
         };
-        let mut ids = Vec::new();
         while let Some(d) = days.get(i).filter(|d| d.day < next) {
             row.downloads += d.downloads;
             row.bytes_sent += d.bytes_sent;
-            ids.extend_from_slice(d.users());
+            for &u in d.users.iter() {
+                let before = marks.set(u, mark);
+                if before != mark {
+                    row.active_unique_users += 1;
+                    row.new_unique_users += u64::from(before == 0);
+                }
+            }
             i += 1;
         }
-        ids.sort_unstable();
-        ids.dedup();
-        let active = RoaringBitmap::from_sorted_iter(ids).expect("sorted ids");
-        row.active_unique_users = active.len();
-        row.new_unique_users = active.difference_len(&seen);
-        seen |= active;
         rows.push(row);
     }
     rows
 }
 
 /// Every period's series over `days`.
-pub fn all_periods(days: &[DayAgg], covered: Option<(Day, Day)>) -> Periods {
+pub fn all_periods(days: &[SeriesDay<'_>], covered: Option<(Day, Day)>) -> Periods {
     let rows = |p| period_rows(days, p, covered);
     Periods {
         day: rows(Period::Day),
@@ -290,26 +366,28 @@ pub fn datasets(s: &Summary) -> Vec<DatasetRow> {
             *a.sizes.entry(size).or_default() += bytes;
         }
     }
+    // A dataset's distinct users, counted in one pass over its days' lists.
+    let mut marks = Marks::Dense(vec![0; s.users.len()]);
     let mut rows: Vec<DatasetRow> = s
         .datasets
         .iter()
         .zip(acc)
-        .filter(|(d, _)| !d.days.is_empty())
-        .map(|(d, a)| {
-            // Gathered, then counted once (a union per day copies the growing set).
-            let mut users: Vec<u32> = d
+        .enumerate()
+        .filter(|(_, (d, _))| !d.days.is_empty())
+        .map(|(i, (d, a))| {
+            let mark = i as u32 + 1;
+            let users = d
                 .days
                 .iter()
-                .flat_map(|x| x.users().iter().copied())
-                .collect();
-            users.sort_unstable();
-            users.dedup();
+                .flat_map(|x| x.users())
+                .filter(|&&u| marks.set(u, mark) != mark)
+                .count();
             DatasetRow {
                 dataset: d.name.clone(),
                 dataset_decoded: crate::text::url_decode(d.name.as_bytes()),
                 doi: d.doi.clone(),
                 downloads: d.days.iter().map(|x| x.downloads).sum(),
-                unique_users: users.len() as u64,
+                unique_users: users as u64,
                 bytes_sent: d.days.iter().map(|x| x.bytes_sent).sum(),
                 full_download_equivalents: a
                     .sizes
@@ -336,7 +414,7 @@ pub fn dataset_periods(s: &Summary, name: &str, period: Period) -> Vec<PeriodRow
         .iter()
         .find(|d| d.name == name)
         .map_or(Vec::new(), |d| {
-            period_rows(&d.days, period, covered_days(s))
+            period_rows(&dataset_days(&d.days), period, covered_days(s))
         })
 }
 
@@ -391,5 +469,55 @@ impl Report {
                 .collect(),
             file_notes: s.file_notes.clone(),
         }
+    }
+}
+
+#[cfg(test)]
+mod marks_tests {
+    use super::*;
+
+    /// Users counted with the map (ids far apart) and with the array (the same users as
+    /// small ids) give the same series.
+    #[test]
+    fn sparse_and_dense_marks_count_alike() {
+        let small: Vec<Vec<u32>> = vec![vec![0, 1, 2], vec![1, 3], vec![], vec![0, 4], vec![4]];
+        let big: Vec<Vec<u32>> = small
+            .iter()
+            .map(|l| l.iter().map(|&u| u * 50_000_000 + 7).collect())
+            .collect();
+        let series = |lists: &[Vec<u32>]| -> Vec<PeriodRow> {
+            // Days 0, 1, 2, 9, 9 (two datasets on day 9), from 1970-01-01.
+            let day_of = [0, 1, 2, 9, 9];
+            let mut days: Vec<SeriesDay<'_>> = Vec::new();
+            for (l, &day) in lists.iter().zip(&day_of) {
+                match days.last_mut().filter(|d| d.day == day) {
+                    Some(d) => {
+                        let mut all = d.users.to_vec();
+                        all.extend(l.iter().filter(|u| !d.users.contains(u)));
+                        d.users = Cow::Owned(all);
+                    }
+                    None => days.push(SeriesDay {
+                        day,
+                        downloads: l.len() as u64,
+                        bytes_sent: 0,
+                        users: Cow::Borrowed(l),
+                    }),
+                }
+            }
+            period_rows(&days, Period::Week, Some((0, 9)))
+        };
+        assert!(matches!(
+            Marks::new(Some(200_000_007), 11),
+            Marks::Sparse(_)
+        ));
+        assert!(matches!(Marks::new(Some(4), 11), Marks::Dense(_)));
+        let (a, b) = (series(&small), series(&big));
+        assert_eq!(a, b);
+        // Week of 1969-12-29: users 0-3 (4 new); week of 1970-01-05: users 0 and 4 (1 new).
+        let got: Vec<(u64, u64)> = a
+            .iter()
+            .map(|r| (r.active_unique_users, r.new_unique_users))
+            .collect();
+        assert_eq!(got, vec![(4, 4), (2, 1)]);
     }
 }
