@@ -382,7 +382,9 @@ impl Outputs<'_> {
             "downloads_per_dataset_per_month.csv" => {
                 write_dataset_months(w, self.summary, &report.datasets, public)
             }
-            "top_objects.csv" => write_objects(w, &report::top_objects(self.summary), public),
+            "top_objects.csv" => {
+                write_objects(w, &report::top_objects(self.summary, usize::MAX), public)
+            }
             "methods.txt" => {
                 let text = crate::methods::paragraph(self.settings, report, self.period);
                 w.write_all(text.as_bytes())?;

@@ -170,9 +170,19 @@ pub struct Report {
     pub file_notes: Vec<FileNote>,
 }
 
-fn object_rows(map: &HashMap<String, ObjAgg>) -> Vec<ObjectRow> {
-    let mut rows: Vec<ObjectRow> = map
-        .iter()
+/// Objects by downloads (most first; ties by key), the first `limit` of them (all with
+/// `usize::MAX`). Rows are made only for those: the page shows 25 of maybe a million.
+pub fn top_objects(s: &Summary, limit: usize) -> Vec<ObjectRow> {
+    let order = |a: &(&String, &ObjAgg), b: &(&String, &ObjAgg)| {
+        b.1.downloads.cmp(&a.1.downloads).then_with(|| a.0.cmp(b.0))
+    };
+    let mut all: Vec<(&String, &ObjAgg)> = s.objects.iter().collect();
+    if limit < all.len() {
+        all.select_nth_unstable_by(limit, order);
+        all.truncate(limit);
+    }
+    all.sort_unstable_by(order);
+    all.into_iter()
         .map(|(k, a)| ObjectRow {
             key: k.clone(),
             key_decoded: crate::text::url_decode(k.as_bytes()),
@@ -180,18 +190,7 @@ fn object_rows(map: &HashMap<String, ObjAgg>) -> Vec<ObjectRow> {
             unique_users: a.users.len(),
             bytes_sent: a.bytes_sent,
         })
-        .collect();
-    rows.sort_by(|a, b| {
-        b.downloads
-            .cmp(&a.downloads)
-            .then_with(|| a.key.cmp(&b.key))
-    });
-    rows
-}
-
-/// Objects by downloads (most first; ties by key).
-pub fn top_objects(s: &Summary) -> Vec<ObjectRow> {
-    object_rows(&s.objects)
+        .collect()
 }
 
 /// One day of a series (all datasets, or one): its totals and its distinct users.
@@ -217,7 +216,7 @@ pub fn all_days(s: &Summary) -> Vec<SeriesDay<'_>> {
         e.1 += d.bytes_sent;
         e.2.push(d.users());
     }
-    let mut marks = Marks::Dense(vec![0; s.users.len()]);
+    let mut marks = vec![0u32; s.users.len()];
     days.into_iter()
         .enumerate()
         .map(|(i, (day, (downloads, bytes_sent, lists)))| {
@@ -225,8 +224,16 @@ pub fn all_days(s: &Summary) -> Vec<SeriesDay<'_>> {
                 [one] => Cow::Borrowed(one),
                 _ => {
                     let mark = u32::try_from(i + 1).expect("fewer than 2^32 days");
-                    let all = lists.iter().flat_map(|l| l.iter().copied());
-                    Cow::Owned(all.filter(|&u| marks.set(u, mark) != mark).collect())
+                    let most = lists.iter().map(|l| l.len()).max().unwrap_or(0);
+                    let mut all = Vec::with_capacity(most);
+                    for list in lists {
+                        for &u in list {
+                            if std::mem::replace(&mut marks[u as usize], mark) != mark {
+                                all.push(u);
+                            }
+                        }
+                    }
+                    Cow::Owned(all)
                 }
             };
             SeriesDay {
@@ -270,14 +277,24 @@ impl Marks {
             _ => Marks::Sparse(HashMap::default()),
         }
     }
+}
 
-    /// Marks `user` with `mark`; returns its mark before.
+/// A user's mark, set to a new one; the mark before returned (0: never marked).
+trait Mark {
+    fn set(&mut self, user: u32, mark: u32) -> u32;
+}
+
+impl Mark for [u32] {
     #[inline]
     fn set(&mut self, user: u32, mark: u32) -> u32 {
-        match self {
-            Marks::Dense(v) => std::mem::replace(&mut v[user as usize], mark),
-            Marks::Sparse(m) => m.insert(user, mark).unwrap_or(0),
-        }
+        std::mem::replace(&mut self[user as usize], mark)
+    }
+}
+
+impl Mark for HashMap<u32, u32> {
+    #[inline]
+    fn set(&mut self, user: u32, mark: u32) -> u32 {
+        self.insert(user, mark).unwrap_or(0)
     }
 }
 
@@ -298,34 +315,47 @@ pub fn period_rows(
         return Vec::new();
     };
     let ids = || days.iter().flat_map(|d| d.users.iter().copied());
-    let mut marks = Marks::new(ids().max(), days.iter().map(|d| d.users.len()).sum());
+    let (first, last) = (first.day, last.day);
+    match Marks::new(ids().max(), days.iter().map(|d| d.users.len()).sum()) {
+        Marks::Dense(mut v) => rows_marked(days, period, covered, (first, last), &mut v[..]),
+        Marks::Sparse(mut m) => rows_marked(days, period, covered, (first, last), &mut m),
+    }
+}
+
+/// [`period_rows`] from the day `span.0` to `span.1` with the marks chosen (a loop for
+/// each kind, the choice made once).
+fn rows_marked<M: Mark + ?Sized>(
+    days: &[SeriesDay<'_>],
+    period: Period,
+    covered: Option<(Day, Day)>,
+    span: (Day, Day),
+    marks: &mut M,
+) -> Vec<PeriodRow> {
     let mut rows = Vec::new();
     let mut i = 0;
-    for (n, start) in period.starts(first.day, last.day).enumerate() {
+    for (n, start) in period.starts(span.0, span.1).enumerate() {
         let mark = u32::try_from(n + 1).expect("fewer than 2^32 periods");
         let next = period.next(start);
-        let mut row = PeriodRow {
-            period_start: iso_date(start),
-            period_end: iso_date(next - 1),
-            downloads: 0,
-            new_unique_users: 0,
-            active_unique_users: 0,
-            bytes_sent: 0,
-            partial: covered.is_none_or(|(a, b)| start < a || next - 1 > b),
-        };
+        let (mut downloads, mut bytes_sent, mut active, mut new) = (0, 0, 0, 0);
         while let Some(d) = days.get(i).filter(|d| d.day < next) {
-            row.downloads += d.downloads;
-            row.bytes_sent += d.bytes_sent;
+            downloads += d.downloads;
+            bytes_sent += d.bytes_sent;
             for &u in d.users.iter() {
                 let before = marks.set(u, mark);
-                if before != mark {
-                    row.active_unique_users += 1;
-                    row.new_unique_users += u64::from(before == 0);
-                }
+                active += u64::from(before != mark);
+                new += u64::from(before == 0);
             }
             i += 1;
         }
-        rows.push(row);
+        rows.push(PeriodRow {
+            period_start: iso_date(start),
+            period_end: iso_date(next - 1),
+            downloads,
+            new_unique_users: new,
+            active_unique_users: active,
+            bytes_sent,
+            partial: covered.is_none_or(|(a, b)| start < a || next - 1 > b),
+        });
     }
     rows
 }
@@ -367,7 +397,7 @@ pub fn datasets(s: &Summary) -> Vec<DatasetRow> {
         }
     }
     // A dataset's distinct users, counted in one pass over its days' lists.
-    let mut marks = Marks::Dense(vec![0; s.users.len()]);
+    let mut marks = vec![0u32; s.users.len()];
     let mut rows: Vec<DatasetRow> = s
         .datasets
         .iter()
@@ -376,12 +406,12 @@ pub fn datasets(s: &Summary) -> Vec<DatasetRow> {
         .filter(|(_, (d, _))| !d.days.is_empty())
         .map(|(i, (d, a))| {
             let mark = i as u32 + 1;
-            let users = d
-                .days
-                .iter()
-                .flat_map(|x| x.users())
-                .filter(|&&u| marks.set(u, mark) != mark)
-                .count();
+            let mut users = 0usize;
+            for x in &d.days {
+                for &u in x.users() {
+                    users += usize::from(std::mem::replace(&mut marks[u as usize], mark) != mark);
+                }
+            }
             DatasetRow {
                 dataset: d.name.clone(),
                 dataset_decoded: crate::text::url_decode(d.name.as_bytes()),

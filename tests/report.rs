@@ -11,7 +11,7 @@ use s3logdrop::datasets::{parse_mapping, Datasets, OTHER};
 use s3logdrop::ip::IpKey;
 use s3logdrop::parse::Parser;
 use s3logdrop::period::Period;
-use s3logdrop::report::{dataset_periods, PeriodRow, Report};
+use s3logdrop::report::{dataset_periods, top_objects, PeriodRow, Report};
 use s3logdrop::settings::{Compiled, Settings};
 use s3logdrop::summary::Summary;
 use s3logdrop::time::{day_of, iso_date, rfc3339, Day, UnixSeconds};
@@ -191,6 +191,7 @@ mod periods_property {
             cuts in proptest::collection::vec(0usize..10, 0..4),
             rotate in 0usize..10,
             segments in 1u32..3,
+            limit in 0usize..40,
         ) {
             let settings = Settings { dataset_segments: segments, ..Settings::default() };
             let files = generated_logs(seed, 10, 60, gap);
@@ -199,8 +200,36 @@ mod periods_property {
             // The same whatever the partition.
             let (whole, _) = run_files(&settings, &files, 1 << 20);
             prop_assert!(whole == summary);
+            top_objects_are_the_most_downloaded(&files, &summary, limit);
         }
     }
+}
+
+/// The page's top objects (the first `limit`) are the first rows of the whole list, and
+/// the whole list is every downloaded key, by downloads (most first), ties by key.
+fn top_objects_are_the_most_downloaded(
+    files: &[(String, Vec<u8>)],
+    summary: &Summary,
+    limit: usize,
+) {
+    let (downloads, _) = naive(&Settings::default(), files);
+    let mut counts: BTreeMap<String, u64> = BTreeMap::new();
+    for d in &downloads {
+        *counts
+            .entry(String::from_utf8_lossy(&d.key).into_owned())
+            .or_default() += 1;
+    }
+    let mut want: Vec<(String, u64)> = counts.into_iter().collect();
+    want.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let all = top_objects(summary, usize::MAX);
+    let got: Vec<(String, u64)> = all.iter().map(|r| (r.key.clone(), r.downloads)).collect();
+    assert_eq!(got, want);
+    let top = top_objects(summary, limit);
+    assert_eq!(top.len(), limit.min(all.len()));
+    assert!(top
+        .iter()
+        .zip(&all)
+        .all(|(a, b)| a.key == b.key && a.unique_users == b.unique_users));
 }
 
 #[test]

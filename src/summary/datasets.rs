@@ -59,6 +59,16 @@ impl DayAgg {
         d
     }
 
+    /// The ids of the day's users, to change: the caller keeps them sorted, each once.
+    pub(crate) fn users_mut(&mut self) -> &mut Vec<u32> {
+        &mut self.users
+    }
+
+    /// The ids of the day's users, in increasing order, taken.
+    pub(crate) fn into_users(self) -> Vec<u32> {
+        self.users
+    }
+
     /// The ids of the day's users, in increasing order.
     pub fn users(&self) -> &[u32] {
         &self.users

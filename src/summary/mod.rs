@@ -13,6 +13,7 @@ mod canonical;
 pub mod datasets;
 pub mod notes;
 pub mod parts;
+mod renumber;
 pub mod users;
 
 use datasets::Pending;
@@ -407,16 +408,7 @@ impl Summary {
             });
         }
         // Their sets of ids, as sets of this summary's ids.
-        let translate = |theirs: RoaringBitmap, mine: &mut RoaringBitmap| {
-            let mut v: Vec<u32> = theirs.iter().map(|u| ids[u as usize]).collect();
-            v.sort_unstable();
-            let v = RoaringBitmap::from_sorted_iter(v).expect("sorted ids");
-            if mine.is_empty() {
-                *mine = v;
-            } else {
-                *mine |= v;
-            }
-        };
+        let mut ids = renumber::Renumber::new(ids, self.users.len());
         // Their datasets, as datasets of this summary.
         let mut dataset_ids = Vec::with_capacity(other.datasets.len());
         for theirs in other.datasets {
@@ -427,9 +419,20 @@ impl Summary {
                 let e = mine.day_mut(d.day);
                 e.downloads += d.downloads;
                 e.bytes_sent += d.bytes_sent;
-                e.add_ids(d.users().iter().map(|&u| ids[u as usize]));
+                ids.union_owned(e.users_mut(), d.into_users());
             }
         }
+        // Their objects' sets of users, as sets of this summary's ids.
+        let mut scratch = Vec::new();
+        let mut translate = |theirs: RoaringBitmap, mine: &mut RoaringBitmap| {
+            // Ours and theirs together in one sorted list, made a set once (no union of
+            // two sets, no set made only to be added).
+            scratch.clear();
+            scratch.extend(mine.iter());
+            let n = theirs.len() as usize;
+            ids.union_into(&mut scratch, theirs, n);
+            *mine = RoaringBitmap::from_sorted_iter(scratch.iter().copied()).expect("sorted ids");
+        };
         for (k, a) in other.objects {
             let e = self
                 .objects

@@ -262,9 +262,8 @@ impl Analysis {
     /// The report with the first rows of the top objects, as a JS object.
     pub fn report(&mut self) -> Result<JsValue, JsError> {
         self.report_ref();
-        let mut top_objects = report::top_objects(&self.summary);
-        let objects = top_objects.len();
-        top_objects.truncate(SHOWN_ROWS);
+        let top_objects = report::top_objects(&self.summary, SHOWN_ROWS);
+        let objects = self.summary.objects.len();
         to_js(&PageReport {
             report: self.report.as_ref().expect("made above"),
             top_objects,

@@ -1,9 +1,14 @@
 // Pure helpers: numbers, sizes and durations for people, and the CLI's file order.
 // No DOM here, so node --test can test them (tests/unit/).
 
+// One formatter each, made once: toLocaleString with options makes a new one per call,
+// which costs more than the page's whole table of numbers.
+const COUNT = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
+const DECIMAL2 = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
 /** A count for people: `12,345`. */
 export function count(n) {
-  return Number(n).toLocaleString('en-US', { maximumFractionDigits: 0 });
+  return COUNT.format(Number(n));
 }
 
 /** A size for people, in decimal units as disks and providers count them: `452 bytes`, `1.5 kB`, `4.7 TB`. */
@@ -18,11 +23,12 @@ export function size(bytes) {
 
 /** A number with two decimals and thousands separators: `1,234.50`. */
 export function decimal2(n) {
-  return Number(n).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  return DECIMAL2.format(Number(n));
 }
 
 /** `text` cut in the middle to at most `max` characters (`zarr/ab…/0/0/1`), whole when short. */
 export function middleEllipsis(text, max) {
+  if (text.length <= max) return text; // no more characters than UTF-16 units
   const chars = Array.from(text);
   if (chars.length <= max) return text;
   const keep = max - 1;

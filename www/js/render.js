@@ -113,11 +113,10 @@ function renderDatasetChooser(rep) {
   const keep = state.dataset;
   el.dataset.replaceChildren(make('option', 'all datasets'));
   el.dataset.firstChild.value = '';
-  for (const d of rep.datasets) {
-    const o = make('option', middleEllipsis(d.dataset_decoded, KEY_CHARS));
-    o.value = d.dataset;
-    el.dataset.append(o);
-  }
+  // Built apart and added at once (an archive can have thousands of datasets).
+  const options = document.createDocumentFragment();
+  for (const d of rep.datasets) options.append(new Option(middleEllipsis(d.dataset_decoded, KEY_CHARS), d.dataset));
+  el.dataset.append(options);
   state.dataset = rep.datasets.some((d) => d.dataset === keep) ? keep : '';
   el.dataset.value = state.dataset;
 }

@@ -3,7 +3,7 @@
 // Also the export run, which streams the row exports in one worker.
 
 import { el, setState, text } from './dom.js';
-import { duration, plural, ranges, size } from './format.js';
+import { count, duration, plural, ranges, size } from './format.js';
 import { broadcast } from './pool.js';
 import { remember } from './remember.js';
 import { render } from './render.js';
@@ -279,6 +279,6 @@ function showProgress() {
   el.progress.value = run.totalBytes > 0 ? Math.min(run.bytes / run.totalBytes, 1) : 0;
   const left = rate > 0 ? (run.totalBytes - run.bytes) / rate : Infinity;
   text(el.progressText,
-    `${size(run.bytes)} of ${size(run.totalBytes)} · ${run.lines.toLocaleString('en')} lines · ` +
+    `${size(run.bytes)} of ${size(run.totalBytes)} · ${count(run.lines)} lines · ` +
     `${run.filesDone} of ${run.totalFiles} files · ${size(rate)}/s · ${duration(left)} left`);
 }
