@@ -58,7 +58,7 @@ fn main() {
         snap.add([("year.log".to_string(), 0)], summary);
         let users = snap.summary.users.len();
         let objects = snap.summary.objects.len();
-        let days: usize = snap.summary.datasets.iter().map(|d| d.days.len()).sum();
+        let days: usize = snap.summary.datasets.iter().map(|d| d.days().len()).sum();
         let bytes = snap.to_bytes();
         let runs = if quick { 1 } else { 3 };
         let write = best(runs, || {

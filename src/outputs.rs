@@ -289,16 +289,18 @@ pub fn write_dataset_months<W: Write>(
     header.extend(PERIOD_HEADER);
     out.write_record(header).map_err(csv_error)?;
     // One lookup table, not a search per dataset: an archive can have very many.
-    let by_name: std::collections::HashMap<&str, &[crate::summary::DayAgg]> = summary
+    let by_name: std::collections::HashMap<&str, &crate::summary::DatasetAgg> = summary
         .datasets
         .iter()
-        .map(|d| (d.name.as_str(), d.days.as_slice()))
+        .map(|d| (d.name.as_str(), d))
         .collect();
     let covered = report::covered_days(summary);
     for d in datasets {
         let name = spreadsheet_safe(&d.dataset);
-        let days = by_name.get(d.dataset.as_str()).copied().unwrap_or(&[]);
-        for r in report::period_rows(&report::dataset_days(days), Period::Month, covered) {
+        let days = by_name
+            .get(d.dataset.as_str())
+            .map_or(Vec::new(), |d| report::dataset_days(d));
+        for r in report::period_rows(&days, Period::Month, covered) {
             let cells = period_cells(&r, public);
             out.write_record(
                 std::iter::once(name.as_ref()).chain(cells.iter().map(String::as_str)),

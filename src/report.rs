@@ -4,7 +4,7 @@
 
 use crate::period::Period;
 use crate::summary::HashMap;
-use crate::summary::{DayAgg, FileNote, ObjAgg, Read, RejectSample, Removed, Summary};
+use crate::summary::{DatasetAgg, FileNote, ObjAgg, Read, RejectSample, Removed, Summary};
 use crate::time::{day_of, iso_date, rfc3339, Day};
 use serde::Serialize;
 use std::borrow::Cow;
@@ -210,11 +210,11 @@ pub struct SeriesDay<'a> {
 /// the distinct users of its datasets, found in one pass (no sort, no set).
 pub fn all_days(s: &Summary) -> Vec<SeriesDay<'_>> {
     let mut days: BTreeMap<Day, (u64, u64, Vec<&[u32]>)> = BTreeMap::new();
-    for d in s.datasets.iter().flat_map(|ds| &ds.days) {
+    for d in s.datasets.iter().flat_map(|ds| ds.days()) {
         let e = days.entry(d.day).or_default();
         e.0 += d.downloads;
         e.1 += d.bytes_sent;
-        e.2.push(d.users());
+        e.2.push(d.users);
     }
     let mut marks = vec![0u32; s.users.len()];
     days.into_iter()
@@ -247,13 +247,13 @@ pub fn all_days(s: &Summary) -> Vec<SeriesDay<'_>> {
 }
 
 /// The days of one dataset, as a series.
-pub fn dataset_days(days: &[DayAgg]) -> Vec<SeriesDay<'_>> {
-    days.iter()
+pub fn dataset_days(d: &DatasetAgg) -> Vec<SeriesDay<'_>> {
+    d.days()
         .map(|d| SeriesDay {
             day: d.day,
             downloads: d.downloads,
             bytes_sent: d.bytes_sent,
-            users: Cow::Borrowed(d.users()),
+            users: Cow::Borrowed(d.users),
         })
         .collect()
 }
@@ -403,12 +403,12 @@ pub fn datasets(s: &Summary) -> Vec<DatasetRow> {
         .iter()
         .zip(acc)
         .enumerate()
-        .filter(|(_, (d, _))| !d.days.is_empty())
+        .filter(|(_, (d, _))| !d.is_empty())
         .map(|(i, (d, a))| {
             let mark = i as u32 + 1;
             let mut users = 0usize;
-            for x in &d.days {
-                for &u in x.users() {
+            for x in d.days() {
+                for &u in x.users {
                     users += usize::from(std::mem::replace(&mut marks[u as usize], mark) != mark);
                 }
             }
@@ -416,9 +416,9 @@ pub fn datasets(s: &Summary) -> Vec<DatasetRow> {
                 dataset: d.name.clone(),
                 dataset_decoded: crate::text::url_decode(d.name.as_bytes()),
                 doi: d.doi.clone(),
-                downloads: d.days.iter().map(|x| x.downloads).sum(),
+                downloads: d.days().map(|x| x.downloads).sum(),
                 unique_users: users as u64,
-                bytes_sent: d.days.iter().map(|x| x.bytes_sent).sum(),
+                bytes_sent: d.days().map(|x| x.bytes_sent).sum(),
                 full_download_equivalents: a
                     .sizes
                     .iter()
@@ -444,7 +444,7 @@ pub fn dataset_periods(s: &Summary, name: &str, period: Period) -> Vec<PeriodRow
         .iter()
         .find(|d| d.name == name)
         .map_or(Vec::new(), |d| {
-            period_rows(&dataset_days(&d.days), period, covered_days(s))
+            period_rows(&dataset_days(d), period, covered_days(s))
         })
 }
 

@@ -92,14 +92,13 @@ impl Summary {
                 .iter()
                 .map(|d| {
                     let days = d
-                        .days
-                        .iter()
+                        .days()
                         .map(|x| {
                             (
                                 x.day,
                                 x.downloads,
                                 x.bytes_sent,
-                                ips(&self.users, x.users().iter().copied()),
+                                ips(&self.users, x.users.iter().copied()),
                             )
                         })
                         .collect();

@@ -3,12 +3,14 @@
 //! the day, week, month, quarter and year tables alike.
 
 use crate::time::Day;
-use serde::de::Error as _;
+use serde::de::{DeserializeSeed, Error as _, SeqAccess, Visitor};
+use serde::ser::SerializeTuple;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
 
-/// Counted downloads of one dataset on one UTC day.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct DayAgg {
+/// Counted downloads of one dataset on one UTC day, as read from its dataset.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DayAgg<'a> {
     /// The day (days since 1970-01-01).
     pub day: Day,
     /// Counted downloads.
@@ -16,70 +18,147 @@ pub struct DayAgg {
     /// Sum of their bytes_sent.
     pub bytes_sent: u64,
     /// The users (ids of the summary's `Users`) who downloaded that day, in increasing
-    /// order, each once. A sorted list rather than a bitmap: most (dataset, day) pairs
-    /// have a handful of users, and a list costs one allocation where a bitmap costs two
-    /// or more, and is read without decoding.
+    /// order, each once.
+    pub users: &'a [u32],
+}
+
+/// A day's totals; its users are `users[end of the day before..end]` of its dataset.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct DayHead {
+    day: Day,
+    downloads: u64,
+    bytes_sent: u64,
+    end: usize,
+}
+
+/// A dataset: its name, DOI and days. The days' users are kept end to end in one list
+/// (each day's sorted, each id once in a day): most (dataset, day) pairs have a handful
+/// of users, and a list each cost an allocation each, tens of thousands of them to make,
+/// send, merge and free for a gigabyte of logs.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DatasetAgg {
+    /// Its name (a key folder, or a name from the mapping file).
+    pub name: String,
+    /// Its DOI (from the mapping file), or empty.
+    pub doi: String,
+    /// Its days with a counted download, in order.
+    heads: Vec<DayHead>,
+    /// The days' users, day after day.
     users: Vec<u32>,
 }
 
-impl DayAgg {
-    /// A day with no download yet.
-    pub fn new(day: Day) -> DayAgg {
-        DayAgg {
-            day,
-            ..DayAgg::default()
+impl DatasetAgg {
+    /// A dataset with no download yet.
+    pub fn new(name: String, doi: String) -> DatasetAgg {
+        DatasetAgg {
+            name,
+            doi,
+            ..DatasetAgg::default()
         }
     }
 
-    /// Adds users (ids in any order, repeats allowed).
-    pub fn add_ids(&mut self, users: impl IntoIterator<Item = u32>) {
-        let before = self.users.len();
-        self.users.extend(users);
-        let added = &self.users[before..];
-        let in_order = added.windows(2).all(|w| w[0] < w[1])
-            && added
-                .first()
-                .is_none_or(|&f| self.users[..before].last().is_none_or(|&l| l < f));
-        if !in_order {
-            self.users.sort_unstable();
-            self.users.dedup();
-        }
+    /// Its days, in order.
+    pub fn days(&self) -> impl ExactSizeIterator<Item = DayAgg<'_>> + Clone + '_ {
+        self.heads.iter().enumerate().map(|(i, h)| DayAgg {
+            day: h.day,
+            downloads: h.downloads,
+            bytes_sent: h.bytes_sent,
+            users: &self.users[self.start(i)..h.end],
+        })
     }
 
-    /// A day with these totals and users (ids in any order, repeats allowed).
-    pub fn with_users(day: Day, downloads: u64, bytes_sent: u64, users: Vec<u32>) -> DayAgg {
-        let mut d = DayAgg {
-            day,
-            downloads,
-            bytes_sent,
-            users,
+    /// True when it has no day.
+    pub fn is_empty(&self) -> bool {
+        self.heads.is_empty()
+    }
+
+    /// Where day `i`'s users start.
+    fn start(&self, i: usize) -> usize {
+        i.checked_sub(1).map_or(0, |j| self.heads[j].end)
+    }
+
+    /// Adds to the day `day` these downloads, bytes and users (sorted, each once).
+    /// Logs come mostly in time order: a day after every other is appended; an earlier
+    /// day is found and its users merged.
+    pub fn add_day(&mut self, day: Day, downloads: u64, bytes_sent: u64, users: &[u32]) {
+        debug_assert!(users.windows(2).all(|w| w[0] < w[1]));
+        if self.heads.last().is_none_or(|h| h.day < day) {
+            self.users.extend_from_slice(users);
+            self.heads.push(DayHead {
+                day,
+                downloads,
+                bytes_sent,
+                end: self.users.len(),
+            });
+            return;
+        }
+        self.add_earlier(day, downloads, bytes_sent, users);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn add_earlier(&mut self, day: Day, downloads: u64, bytes_sent: u64, users: &[u32]) {
+        let (i, range) = match self.heads.binary_search_by_key(&day, |h| h.day) {
+            Ok(i) => (i, self.start(i)..self.heads[i].end),
+            Err(i) => {
+                let at = self.start(i);
+                let end = at;
+                self.heads.insert(
+                    i,
+                    DayHead {
+                        day,
+                        end,
+                        ..DayHead::default()
+                    },
+                );
+                (i, at..end)
+            }
         };
-        d.users.sort_unstable();
-        d.users.dedup();
-        d
-    }
-
-    /// The ids of the day's users, to change: the caller keeps them sorted, each once.
-    pub(crate) fn users_mut(&mut self) -> &mut Vec<u32> {
-        &mut self.users
-    }
-
-    /// The ids of the day's users, in increasing order, taken.
-    pub(crate) fn into_users(self) -> Vec<u32> {
-        self.users
-    }
-
-    /// The ids of the day's users, in increasing order.
-    pub fn users(&self) -> &[u32] {
-        &self.users
+        let old = &self.users[range.clone()];
+        let mut merged = Vec::with_capacity(old.len() + users.len());
+        let (mut a, mut b) = (0, 0);
+        while a < old.len() && b < users.len() {
+            match old[a].cmp(&users[b]) {
+                std::cmp::Ordering::Less => (merged.push(old[a]), a += 1),
+                std::cmp::Ordering::Greater => (merged.push(users[b]), b += 1),
+                std::cmp::Ordering::Equal => (merged.push(old[a]), (a, b) = (a + 1, b + 1)),
+            };
+        }
+        merged.extend_from_slice(&old[a..]);
+        merged.extend_from_slice(&users[b..]);
+        let grown = merged.len() - range.len();
+        self.users.splice(range, merged);
+        let h = &mut self.heads[i];
+        h.downloads += downloads;
+        h.bytes_sent += bytes_sent;
+        for h in &mut self.heads[i..] {
+            h.end += grown;
+        }
     }
 }
 
-/// Serialised as (day, downloads, bytes_sent, the gaps between successive user ids): the
-/// gaps are small numbers, which postcard writes in one or two bytes.
-impl Serialize for DayAgg {
+/// Serialised as (name, doi, days), a day as (day, downloads, bytes_sent, the gaps
+/// between successive user ids): the gaps are small numbers, which postcard writes in
+/// one or two bytes.
+impl Serialize for DatasetAgg {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        (self.day, self.downloads, self.bytes_sent, Gaps(&self.users)).serialize(s)
+        let mut t = s.serialize_tuple(3)?;
+        t.serialize_element(&self.name)?;
+        t.serialize_element(&self.doi)?;
+        t.serialize_element(&Days(self))?;
+        t.end()
+    }
+}
+
+struct Days<'a>(&'a DatasetAgg);
+
+impl Serialize for Days<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(
+            self.0
+                .days()
+                .map(|d| (d.day, d.downloads, d.bytes_sent, Gaps(d.users))),
+        )
     }
 }
 
@@ -93,79 +172,122 @@ impl Serialize for Gaps<'_> {
     }
 }
 
-impl<'de> Deserialize<'de> for DayAgg {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<DayAgg, D::Error> {
-        let (day, downloads, bytes_sent, mut users) = <(Day, u64, u64, Vec<u32>)>::deserialize(d)?;
-        let mut prev = 0u32;
-        for (i, u) in users.iter_mut().enumerate() {
-            if i > 0 && *u == 0 {
-                return Err(D::Error::custom("a day names a user twice"));
+/// Read straight into the dataset's lists (no list per day on the way).
+impl<'de> Deserialize<'de> for DatasetAgg {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<DatasetAgg, D::Error> {
+        struct Whole;
+        impl<'de> Visitor<'de> for Whole {
+            type Value = DatasetAgg;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a dataset: name, doi, days")
             }
-            prev = prev
-                .checked_add(*u)
-                .ok_or_else(|| D::Error::custom("a day's user id is out of range"))?;
-            *u = prev;
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<DatasetAgg, A::Error> {
+                let missing = || A::Error::custom("a dataset is cut short");
+                let name: String = seq.next_element()?.ok_or_else(missing)?;
+                let doi: String = seq.next_element()?.ok_or_else(missing)?;
+                let mut out = DatasetAgg::new(name, doi);
+                seq.next_element_seed(DaysSeed(&mut out))?
+                    .ok_or_else(missing)?;
+                Ok(out)
+            }
         }
-        Ok(DayAgg {
+        d.deserialize_tuple(3, Whole)
+    }
+}
+
+/// The days of a dataset, read into it.
+struct DaysSeed<'a>(&'a mut DatasetAgg);
+
+impl<'de> DeserializeSeed<'de> for DaysSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for DaysSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a dataset's days")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        if let Some(n) = seq.size_hint() {
+            self.0.heads.reserve(n.min(1 << 16));
+        }
+        while seq.next_element_seed(DaySeed(&mut *self.0))?.is_some() {}
+        Ok(())
+    }
+}
+
+/// One day, appended to its dataset: after every day before it, its ids in increasing
+/// order, each once (a repeat is a gap of 0).
+struct DaySeed<'a>(&'a mut DatasetAgg);
+
+impl<'de> DeserializeSeed<'de> for DaySeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_tuple(4, self)
+    }
+}
+
+impl<'de> Visitor<'de> for DaySeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a day: day, downloads, bytes_sent, users")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let missing = || A::Error::custom("a day is cut short");
+        let day: Day = seq.next_element()?.ok_or_else(missing)?;
+        let downloads: u64 = seq.next_element()?.ok_or_else(missing)?;
+        let bytes_sent: u64 = seq.next_element()?.ok_or_else(missing)?;
+        let d = self.0;
+        if d.heads.last().is_some_and(|h| h.day >= day) {
+            return Err(A::Error::custom("a dataset's days are out of order"));
+        }
+        seq.next_element_seed(GapsSeed(&mut d.users))?
+            .ok_or_else(missing)?;
+        d.heads.push(DayHead {
             day,
             downloads,
             bytes_sent,
-            users,
-        })
+            end: d.users.len(),
+        });
+        Ok(())
     }
 }
 
-/// A dataset: its name, DOI and days.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct DatasetAgg {
-    /// Its name (a key folder, or a name from the mapping file).
-    pub name: String,
-    /// Its DOI (from the mapping file), or empty.
-    pub doi: String,
-    /// Its days with a counted download, in order.
-    pub days: Vec<DayAgg>,
-    /// Where the last download went (logs arrive mostly in time order). A cache only.
-    #[serde(skip)]
-    last: usize,
+/// A day's users from their gaps, appended to `.0`.
+struct GapsSeed<'a>(&'a mut Vec<u32>);
+
+impl<'de> DeserializeSeed<'de> for GapsSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_seq(self)
+    }
 }
 
-impl DatasetAgg {
-    /// A dataset with no download yet.
-    pub fn new(name: String, doi: String) -> DatasetAgg {
-        DatasetAgg {
-            name,
-            doi,
-            ..DatasetAgg::default()
-        }
+impl<'de> Visitor<'de> for GapsSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a day's users")
     }
-
-    /// The day `day`, added if it is new.
-    #[inline]
-    pub fn day_mut(&mut self, day: Day) -> &mut DayAgg {
-        if self.days.get(self.last).is_none_or(|d| d.day != day) {
-            self.find_day(day);
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        if let Some(n) = seq.size_hint() {
+            self.0.reserve(n.min(1 << 20));
         }
-        &mut self.days[self.last]
-    }
-
-    /// Points `last` at the day `day`, added if it is new: once per (dataset, day) when
-    /// the logs come in time order, so kept out of the inlined path.
-    #[cold]
-    #[inline(never)]
-    fn find_day(&mut self, day: Day) {
-        // Logs come mostly in time order: a new day is usually after every other.
-        if self.days.last().is_none_or(|d| d.day < day) {
-            self.days.push(DayAgg::new(day));
-            self.last = self.days.len() - 1;
-            return;
+        let mut prev: Option<u32> = None;
+        while let Some(gap) = seq.next_element::<u32>()? {
+            let u = match prev {
+                None => gap,
+                Some(_) if gap == 0 => return Err(A::Error::custom("a day names a user twice")),
+                Some(p) => p
+                    .checked_add(gap)
+                    .ok_or_else(|| A::Error::custom("a day's user id is out of range"))?,
+            };
+            self.0.push(u);
+            prev = Some(u);
         }
-        self.last = match self.days.binary_search_by_key(&day, |d| d.day) {
-            Ok(i) => i,
-            Err(i) => {
-                self.days.insert(i, DayAgg::new(day));
-                i
-            }
-        };
+        Ok(())
     }
 }
 
@@ -222,23 +344,20 @@ impl Current {
         self.distinct = self.users.len();
     }
 
-    /// Moves all of it into the dataset's days.
+    /// Moves all of it into the dataset's days (the list kept for the next day).
     fn flush(&mut self, d: &mut DatasetAgg) {
         if self.downloads == 0 && self.users.is_empty() {
             return;
         }
-        let day = d.day_mut(self.day);
-        day.downloads += std::mem::take(&mut self.downloads);
-        day.bytes_sent += std::mem::take(&mut self.bytes_sent);
         self.dedup();
+        d.add_day(
+            self.day,
+            std::mem::take(&mut self.downloads),
+            std::mem::take(&mut self.bytes_sent),
+            &self.users,
+        );
+        self.users.clear();
         self.distinct = 0;
-        if day.users.is_empty() {
-            // The next day's users will be about as many: room for them in one go.
-            let next = Vec::with_capacity(self.users.len());
-            day.users = std::mem::replace(&mut self.users, next);
-        } else {
-            day.add_ids(self.users.drain(..));
-        }
     }
 }
 
@@ -321,31 +440,56 @@ mod tests {
             prop_assert!(pending.is_empty());
             let mut got = Naive::new();
             for (i, d) in datasets.iter().enumerate() {
-                prop_assert!(d.days.windows(2).all(|w| w[0].day < w[1].day));
-                for x in &d.days {
-                    prop_assert!(x.users().windows(2).all(|w| w[0] < w[1]));
-                    let users = x.users().iter().copied().collect();
+                prop_assert!(d.days().collect::<Vec<_>>().windows(2).all(|w| w[0].day < w[1].day));
+                for x in d.days() {
+                    prop_assert!(x.users.windows(2).all(|w| w[0] < w[1]));
+                    let users = x.users.iter().copied().collect();
                     got.insert((i as u32, x.day), (x.downloads, x.bytes_sent, users));
                 }
             }
             prop_assert_eq!(got, naive);
         }
 
-        /// A day's users survive the round trip through their serialised form (gaps).
+        /// Days added in any order (earlier days merged in place) hold what was added,
+        /// and a dataset survives the round trip through its serialised form (gaps).
         #[test]
-        fn day_users_round_trip(users in prop::collection::vec(any::<u32>(), 0..200)) {
-            let d = DayAgg::with_users(3, 7, 11, users);
-            let back: DayAgg = postcard::from_bytes(&postcard::to_stdvec(&d).unwrap()).unwrap();
+        fn days_in_any_order_and_their_round_trip(
+            adds in prop::collection::vec(
+                (0i64..8, 0u64..9, prop::collection::btree_set(any::<u32>(), 0..40)), 0..30),
+        ) {
+            let mut d = DatasetAgg::new("a".into(), "10.1/x".into());
+            let mut naive: BTreeMap<Day, (u64, BTreeSet<u32>)> = BTreeMap::new();
+            for (day, n, users) in adds {
+                let users: Vec<u32> = users.into_iter().collect();
+                d.add_day(day, n, 2 * n, &users);
+                let e = naive.entry(day).or_default();
+                e.0 += n;
+                e.1.extend(users);
+            }
+            let got: BTreeMap<Day, (u64, BTreeSet<u32>)> = d
+                .days()
+                .map(|x| {
+                    assert_eq!(x.bytes_sent, 2 * x.downloads);
+                    assert!(x.users.windows(2).all(|w| w[0] < w[1]));
+                    (x.day, (x.downloads, x.users.iter().copied().collect()))
+                })
+                .collect();
+            prop_assert_eq!(got, naive);
+            let back: DatasetAgg = postcard::from_bytes(&postcard::to_stdvec(&d).unwrap()).unwrap();
             prop_assert_eq!(back, d);
         }
     }
 
     #[test]
-    fn a_day_naming_a_user_twice_is_refused() {
+    fn a_day_naming_a_user_twice_or_days_out_of_order_are_refused() {
+        let read = |days: Vec<(i64, u64, u64, Vec<u32>)>| {
+            postcard::from_bytes::<DatasetAgg>(&postcard::to_stdvec(&("a", "", days)).unwrap())
+        };
+        assert!(read(vec![(1, 2, 3, vec![5, 1]), (2, 1, 1, vec![0])]).is_ok());
         // Gaps of 5 then 0: the same id twice.
-        let bytes = postcard::to_stdvec(&(1i64, 2u64, 3u64, vec![5u32, 0])).unwrap();
-        assert!(postcard::from_bytes::<DayAgg>(&bytes).is_err());
-        let bytes = postcard::to_stdvec(&(1i64, 2u64, 3u64, vec![u32::MAX, 1])).unwrap();
-        assert!(postcard::from_bytes::<DayAgg>(&bytes).is_err());
+        assert!(read(vec![(1, 2, 3, vec![5, 0])]).is_err());
+        assert!(read(vec![(1, 2, 3, vec![u32::MAX, 1])]).is_err());
+        assert!(read(vec![(2, 2, 3, vec![5]), (1, 1, 1, vec![1])]).is_err());
+        assert!(read(vec![(2, 2, 3, vec![5]), (2, 1, 1, vec![1])]).is_err());
     }
 }

@@ -410,16 +410,16 @@ impl Summary {
         // Their sets of ids, as sets of this summary's ids.
         let mut ids = renumber::Renumber::new(ids, self.users.len());
         // Their datasets, as datasets of this summary.
+        let mut day_users = Vec::new();
         let mut dataset_ids = Vec::with_capacity(other.datasets.len());
-        for theirs in other.datasets {
-            let mine = self.dataset_id(theirs.name, theirs.doi);
+        for mut theirs in other.datasets {
+            let name = std::mem::take(&mut theirs.name);
+            let mine = self.dataset_id(name, std::mem::take(&mut theirs.doi));
             dataset_ids.push(mine);
             let mine = &mut self.datasets[mine as usize];
-            for d in theirs.days {
-                let e = mine.day_mut(d.day);
-                e.downloads += d.downloads;
-                e.bytes_sent += d.bytes_sent;
-                ids.union_owned(e.users_mut(), d.into_users());
+            for d in theirs.days() {
+                ids.sorted(d.users, &mut day_users);
+                mine.add_day(d.day, d.downloads, d.bytes_sent, &day_users);
             }
         }
         // Their objects' sets of users, as sets of this summary's ids.
@@ -474,9 +474,9 @@ impl Summary {
             .map_err(|e| format!("a summary was not understood: {e}"))?;
         let n = s.users.len();
         let bad = |set: &RoaringBitmap| set.max().is_some_and(|u| u as usize >= n);
-        let mut days = s.datasets.iter().flat_map(|d| &d.days);
-        let bad_day = |d: &DayAgg| d.users().last().is_some_and(|&u| u as usize >= n);
-        if s.objects.values().any(|a| bad(&a.users)) || days.any(bad_day) {
+        let bad_day = |d: DayAgg| d.users.last().is_some_and(|&u| u as usize >= n);
+        let bad_days = s.datasets.iter().any(|d| d.days().any(bad_day));
+        if bad_days || s.objects.values().any(|a| bad(&a.users)) {
             return Err("a summary names a user it does not have".into());
         }
         if s.objects
@@ -488,9 +488,6 @@ impl Summary {
         for (id, d) in s.datasets.iter().enumerate() {
             if s.dataset_index.insert(d.name.clone(), id as u32).is_some() {
                 return Err("a dataset appears twice in a summary".into());
-            }
-            if !d.days.windows(2).all(|w| w[0].day < w[1].day) {
-                return Err("a dataset's days are out of order".into());
             }
         }
         Ok(s)

@@ -56,27 +56,19 @@ impl Renumber {
         }
     }
 
-    /// [`Renumber::union_into`] for a set of theirs that is no longer needed: when `mine`
-    /// is empty, their list is renumbered where it is and becomes `mine`.
-    pub(crate) fn union_owned(&mut self, mine: &mut Vec<u32>, mut theirs: Vec<u32>) {
-        if !mine.is_empty() {
-            let n = theirs.len();
-            return self.union_into(mine, theirs, n);
-        }
+    /// `theirs` (their ids, each once) as our ids, sorted, in `out` (emptied first).
+    pub(crate) fn sorted(&mut self, theirs: &[u32], out: &mut Vec<u32>) {
+        out.clear();
         if self.dense(theirs.len()) {
-            for &u in &theirs {
+            for &u in theirs {
                 let m = self.ids[u as usize];
                 self.bits[m as usize / 64] |= 1 << (m % 64);
             }
-            theirs.clear();
-            self.drain_bits(&mut theirs);
+            self.drain_bits(out);
         } else {
-            for u in theirs.iter_mut() {
-                *u = self.ids[*u as usize];
-            }
-            theirs.sort_unstable();
+            out.extend(theirs.iter().map(|&u| self.ids[u as usize]));
+            out.sort_unstable();
         }
-        *mine = theirs;
     }
 
     /// Appends the ids set in the bit array, in order, and clears it.
@@ -117,13 +109,15 @@ mod tests {
             let mut mine: Vec<u32> = mine.into_iter().filter(|&u| (u as usize) < users).collect();
             let want: BTreeSet<u32> = mine.iter().copied().chain(theirs.iter().map(|&u| ids[u as usize])).collect();
             let mut r = Renumber::new(ids, users);
-            let mut owned = mine.clone();
             r.union_into(&mut mine, theirs.iter().copied(), theirs.len());
             let want: Vec<u32> = want.into_iter().collect();
             prop_assert_eq!(&mine, &want);
             prop_assert!(r.bits.iter().all(|&w| w == 0), "the bit array is left clear");
-            r.union_owned(&mut owned, theirs);
-            prop_assert_eq!(&owned, &want);
+            let mut out = vec![7];
+            r.sorted(&theirs, &mut out);
+            let mut alone: Vec<u32> = theirs.iter().map(|&u| r.ids[u as usize]).collect();
+            alone.sort_unstable();
+            prop_assert_eq!(out, alone);
             prop_assert!(r.bits.iter().all(|&w| w == 0), "the bit array is left clear");
         }
     }
