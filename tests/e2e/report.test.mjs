@@ -153,3 +153,27 @@ test('rounded for publication: the tables, the files and the method as the CLI w
   assert.deepEqual(errors, []);
   await context.close();
 });
+
+test('on a phone-width screen nothing is wider than the screen: wide tables scroll in their own box', async () => {
+  const { page, context } = await openPage(env.browser, env.server.url);
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.click('[data-testid=sample-button]');
+  await waitDone(page);
+  // Every section open, the settings too: all of it must fit.
+  await page.evaluate(() => { for (const d of document.querySelectorAll('details')) d.open = true; });
+  const wide = await page.evaluate(() => {
+    const out = [];
+    for (const e of document.querySelectorAll('body *')) {
+      const r = e.getBoundingClientRect();
+      if (r.width === 0 || r.right <= window.innerWidth + 1) continue;
+      // Inside a box that scrolls sideways (a table's), it is that box's to show.
+      let p = e.parentElement;
+      while (p && !['auto', 'scroll', 'hidden'].includes(getComputedStyle(p).overflowX)) p = p.parentElement;
+      if (!p) out.push(`${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''} reaches ${Math.round(r.right)} px`);
+    }
+    return { page: document.documentElement.scrollWidth, out };
+  });
+  assert.deepEqual(wide.out, [], 'elements wider than a 390 px screen');
+  assert.ok(wide.page <= 390, `the page is ${wide.page} px wide`);
+  await context.close();
+});
