@@ -228,7 +228,7 @@ pub fn all_days(s: &Summary) -> Vec<SeriesDay<'_>> {
                     let mut all = Vec::with_capacity(most);
                     for list in lists {
                         for &u in list {
-                            if std::mem::replace(&mut marks[u as usize], mark) != mark {
+                            if marks.set(u, mark) != mark {
                                 all.push(u);
                             }
                         }
@@ -409,7 +409,7 @@ pub fn datasets(s: &Summary) -> Vec<DatasetRow> {
             let mut users = 0usize;
             for x in d.days() {
                 for &u in x.users {
-                    users += usize::from(std::mem::replace(&mut marks[u as usize], mark) != mark);
+                    users += usize::from(marks.set(u, mark) != mark);
                 }
             }
             DatasetRow {
