@@ -46,11 +46,10 @@ impl Renumber {
             mine.reserve(n);
             self.drain_bits(mine);
         } else {
-            let before = mine.len();
+            let had = !mine.is_empty();
             mine.extend(theirs.into_iter().map(|u| self.ids[u as usize]));
-            mine[before..].sort_unstable();
-            if before > 0 {
-                mine.sort_unstable();
+            mine.sort_unstable();
+            if had {
                 mine.dedup();
             }
         }
