@@ -14,6 +14,7 @@ pub mod chart;
 pub mod datasets;
 pub mod decode;
 pub mod gen;
+pub mod geo;
 pub mod ip;
 pub mod line;
 pub mod methods;

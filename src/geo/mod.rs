@@ -1,0 +1,173 @@
+//! Where an address is: an IP → country table shipped inside the program and the page,
+//! so that no address is ever sent anywhere to be looked up.
+//!
+//! The table is `countries.bin`, made by `scripts/update-geo.sh` from the npm package
+//! `@ip-location-db/geo-whois-asn-country` (the five Regional Internet Registries' data,
+//! CC BY 4.0, NRO) and the country names of `i18n-iso-countries` (MIT). Packed, it is the
+//! sorted starts of the address ranges (IPv4 and IPv6 apart), each with a country number
+//! (0: no country), written as the gaps between starts (postcard varints), deflated. An
+//! address belongs to the last range that starts at or before it.
+
+use crate::ip::IpKey;
+use serde::{Deserialize, Serialize};
+use std::io::Read;
+use std::sync::OnceLock;
+
+/// The packed table built into the program (see the module's text).
+static BUILTIN: &[u8] = include_bytes!("countries.bin");
+
+/// The packed form's version: [`Countries::from_packed`] refuses any other.
+const FORMAT: u32 = 1;
+
+/// Where a table's data comes from, shown with every country figure.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Source {
+    /// The data's name and version, e.g. `@ip-location-db/geo-whois-asn-country 2.3.2026061719`.
+    pub name: String,
+    /// The day the data was made (`YYYY-MM-DD`).
+    pub date: String,
+    /// Its licence and to whom the credit goes, in one line.
+    pub licence: String,
+}
+
+/// A country's number in a table: 0 is "no country known".
+pub type CountryId = u8;
+
+/// An IP → country table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Countries {
+    source: Source,
+    /// Two-letter codes by number; number 0 is "" (unknown).
+    codes: Vec<String>,
+    /// English names by number; number 0 is "Unknown".
+    names: Vec<String>,
+    v4_starts: Vec<u32>,
+    v4_ids: Vec<CountryId>,
+    v6_starts: Vec<u128>,
+    v6_ids: Vec<CountryId>,
+}
+
+/// The packed form, before deflate.
+#[derive(Serialize, Deserialize)]
+struct Packed {
+    format: u32,
+    source: Source,
+    codes: Vec<String>,
+    names: Vec<String>,
+    v4_gaps: Vec<u32>,
+    v4_ids: Vec<CountryId>,
+    v6_gaps: Vec<u128>,
+    v6_ids: Vec<CountryId>,
+}
+
+impl Countries {
+    /// The table built into the program, unpacked on first use.
+    pub fn builtin() -> &'static Countries {
+        static TABLE: OnceLock<Countries> = OnceLock::new();
+        TABLE.get_or_init(|| Countries::from_packed(BUILTIN).expect("the built-in table unpacks"))
+    }
+
+    /// The country of an address: its number, 0 when no range holds it.
+    #[inline]
+    pub fn lookup(&self, ip: IpKey) -> CountryId {
+        if ip.is_v4() {
+            find(&self.v4_starts, &self.v4_ids, ip.0 as u32)
+        } else {
+            find(&self.v6_starts, &self.v6_ids, ip.0)
+        }
+    }
+
+    /// The two-letter code of a country number (`""` for 0).
+    pub fn code(&self, id: CountryId) -> &str {
+        &self.codes[id as usize]
+    }
+
+    /// The English name of a country number (`"Unknown"` for 0).
+    pub fn name(&self, id: CountryId) -> &str {
+        &self.names[id as usize]
+    }
+
+    /// Where the data comes from.
+    pub fn source(&self) -> &Source {
+        &self.source
+    }
+
+    /// How many ranges (with the gaps between them) each family has: (IPv4, IPv6).
+    pub fn ranges(&self) -> (usize, usize) {
+        (self.v4_starts.len(), self.v6_starts.len())
+    }
+
+    /// Reads a packed table (see the module's text), checking everything a lookup relies
+    /// on: starts in increasing order, known country numbers.
+    pub fn from_packed(bytes: &[u8]) -> Result<Countries, String> {
+        let mut raw = Vec::new();
+        flate2::read::DeflateDecoder::new(bytes)
+            .take(64 << 20)
+            .read_to_end(&mut raw)
+            .map_err(|e| format!("the country table is damaged: {e}"))?;
+        let p: Packed =
+            postcard::from_bytes(&raw).map_err(|e| format!("the country table is damaged: {e}"))?;
+        if p.format != FORMAT {
+            return Err(format!(
+                "country table format {} (this program reads {FORMAT})",
+                p.format
+            ));
+        }
+        if p.codes.len() != p.names.len()
+            || p.codes.first().map(String::as_str) != Some("")
+            || p.codes.len() > 256
+        {
+            return Err("the country table's codes and names do not match".into());
+        }
+        let v4_starts = starts(&p.v4_gaps, |a, b| a.checked_add(b))?;
+        let v6_starts = starts(&p.v6_gaps, |a, b| a.checked_add(b))?;
+        let known = |ids: &[CountryId]| ids.iter().all(|&i| (i as usize) < p.codes.len());
+        if v4_starts.len() != p.v4_ids.len()
+            || v6_starts.len() != p.v6_ids.len()
+            || !known(&p.v4_ids)
+            || !known(&p.v6_ids)
+        {
+            return Err("the country table's ranges do not match their countries".into());
+        }
+        Ok(Countries {
+            source: p.source,
+            codes: p.codes,
+            names: p.names,
+            v4_starts,
+            v4_ids: p.v4_ids,
+            v6_starts,
+            v6_ids: p.v6_ids,
+        })
+    }
+}
+
+/// Starts from the gaps between them (the first is its own gap); each after the one
+/// before.
+fn starts<T: Copy + Default + PartialEq>(
+    gaps: &[T],
+    add: impl Fn(T, T) -> Option<T>,
+) -> Result<Vec<T>, String> {
+    let mut out = Vec::with_capacity(gaps.len());
+    let mut prev: Option<T> = None;
+    for &g in gaps {
+        let s = match prev {
+            None => g,
+            Some(_) if g == T::default() => return Err("the country table's ranges repeat".into()),
+            Some(p) => add(p, g).ok_or("the country table's ranges run past the last address")?,
+        };
+        out.push(s);
+        prev = Some(s);
+    }
+    Ok(out)
+}
+
+#[inline]
+fn find<T: Ord + Copy>(starts: &[T], ids: &[CountryId], x: T) -> CountryId {
+    match starts.partition_point(|&s| s <= x) {
+        0 => 0,
+        i => ids[i - 1],
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+pub mod pack;

@@ -1,0 +1,202 @@
+//! Packing a country table from ip-location-db's CSVs (`scripts/update-geo.sh` runs it
+//! through `examples/pack_geo.rs`). Native only: the page reads the packed table.
+//!
+//! The CSVs' ranges are not all disjoint: a few hundred lie inside others or cross them
+//! (a network's own geofeed entry inside its registry block). An address takes the
+//! country of the narrowest range that holds it, and of the later row when two such
+//! ranges are as wide; the packed table is that rule worked out once, as disjoint ranges.
+
+use super::{CountryId, Packed, Source, FORMAT};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write;
+
+/// Names for codes that the names package lacks or gives in a long or ambiguous form.
+const NAMES: [(&str, &str); 22] = [
+    ("AN", "Netherlands Antilles"),
+    ("AX", "Åland Islands"),
+    ("CD", "Democratic Republic of the Congo"),
+    ("CG", "Republic of the Congo"),
+    ("CI", "Côte d'Ivoire"),
+    ("CN", "China"),
+    ("CZ", "Czechia"),
+    ("GB", "United Kingdom"),
+    ("GM", "Gambia"),
+    ("IR", "Iran"),
+    ("KR", "South Korea"),
+    ("KP", "North Korea"),
+    ("MK", "North Macedonia"),
+    ("NL", "Netherlands"),
+    ("PN", "Pitcairn Islands"),
+    ("PS", "Palestine"),
+    ("RU", "Russia"),
+    ("TR", "Türkiye"),
+    ("TW", "Taiwan"),
+    ("TZ", "Tanzania"),
+    ("US", "United States"),
+    ("XK", "Kosovo"),
+];
+
+/// A range of one family's addresses as numbers, inclusive, with its country code.
+pub type Range = (u128, u128, String);
+
+/// Reads a `start,end,country` CSV of addresses written as numbers (ip-location-db's
+/// `-num` files).
+pub fn read_num_csv(text: &str, max: u128) -> Result<Vec<Range>, String> {
+    let mut out = Vec::new();
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes());
+    for (i, row) in r.records().enumerate() {
+        let row = row.map_err(|e| format!("row {}: {e}", i + 1))?;
+        let bad = || format!("row {}: not start,end,country: {:?}", i + 1, row);
+        if row.len() != 3 {
+            return Err(bad());
+        }
+        let a: u128 = row[0].parse().map_err(|_| bad())?;
+        let b: u128 = row[1].parse().map_err(|_| bad())?;
+        let cc = &row[2];
+        if a > b || b > max || cc.len() != 2 || !cc.bytes().all(|c| c.is_ascii_uppercase()) {
+            return Err(bad());
+        }
+        out.push((a, b, cc.to_string()));
+    }
+    Ok(out)
+}
+
+/// Disjoint ranges, in order, each with the country of the narrowest source range that
+/// holds it (the later row on a tie); neighbours of one country joined.
+pub fn flatten(ranges: &[Range]) -> Vec<(u128, u128, &str)> {
+    // Where each range starts and where it stops (end + 1, or past the last address).
+    let mut starts: BTreeMap<u128, Vec<usize>> = BTreeMap::new();
+    let mut stops: BTreeMap<u128, Vec<usize>> = BTreeMap::new();
+    for (i, (a, b, _)) in ranges.iter().enumerate() {
+        starts.entry(*a).or_default().push(i);
+        if let Some(s) = b.checked_add(1) {
+            stops.entry(s).or_default().push(i);
+        }
+    }
+    let points: BTreeSet<u128> = starts.keys().chain(stops.keys()).copied().collect();
+    let points: Vec<u128> = points.into_iter().collect();
+    // The ranges open at a point, narrowest first, then the later row.
+    let mut open: BTreeSet<(u128, std::cmp::Reverse<usize>)> = BTreeSet::new();
+    let width = |i: usize| ranges[i].1 - ranges[i].0;
+    let mut out: Vec<(u128, u128, &str)> = Vec::new();
+    for (k, &p) in points.iter().enumerate() {
+        for &i in stops.get(&p).into_iter().flatten() {
+            open.remove(&(width(i), std::cmp::Reverse(i)));
+        }
+        for &i in starts.get(&p).into_iter().flatten() {
+            open.insert((width(i), std::cmp::Reverse(i)));
+        }
+        let Some(&(_, std::cmp::Reverse(i))) = open.first() else {
+            continue;
+        };
+        // Up to the next point, or to the end of this range when it is the last point.
+        let end = match points.get(k + 1) {
+            Some(&next) => next - 1,
+            None => ranges[i].1,
+        };
+        let cc = ranges[i].2.as_str();
+        match out.last_mut() {
+            Some(last) if last.2 == cc && last.1.checked_add(1) == Some(p) => last.1 = end,
+            _ => out.push((p, end, cc)),
+        }
+    }
+    out
+}
+
+/// Starts (with a start of "no country" after each range not followed by another) and
+/// their country numbers.
+fn starts_and_ids(
+    flat: &[(u128, u128, &str)],
+    number: &BTreeMap<&str, CountryId>,
+    max: u128,
+) -> (Vec<u128>, Vec<CountryId>) {
+    let (mut starts, mut ids) = (Vec::new(), Vec::new());
+    for (k, &(a, b, cc)) in flat.iter().enumerate() {
+        if k == 0 && a > 0 {
+            starts.push(0);
+            ids.push(0);
+        }
+        starts.push(a);
+        ids.push(number[cc]);
+        let next = flat.get(k + 1).map(|r| r.0);
+        if let Some(after) = b.checked_add(1).filter(|&a| a <= max) {
+            if next != Some(after) {
+                starts.push(after);
+                ids.push(0);
+            }
+        }
+    }
+    (starts, ids)
+}
+
+fn gaps(starts: &[u128]) -> Vec<u128> {
+    let mut prev = 0;
+    starts
+        .iter()
+        .map(|&s| s - std::mem::replace(&mut prev, s))
+        .collect()
+}
+
+/// Packs the tables: IPv4 and IPv6 `-num` CSVs, and the names package's `en.json`
+/// (`{"countries": {"FR": "France", "CN": ["People's Republic of China", "China"], …}}`).
+pub fn pack(
+    v4_csv: &str,
+    v6_csv: &str,
+    names_json: &str,
+    source: Source,
+) -> Result<Vec<u8>, String> {
+    let v4 = read_num_csv(v4_csv, u32::MAX as u128).map_err(|e| format!("IPv4 table: {e}"))?;
+    let v6 = read_num_csv(v6_csv, u128::MAX).map_err(|e| format!("IPv6 table: {e}"))?;
+    let names: serde_json::Value =
+        serde_json::from_str(names_json).map_err(|e| format!("country names: {e}"))?;
+    let names = names
+        .get("countries")
+        .and_then(|c| c.as_object())
+        .ok_or("country names: no \"countries\" object")?;
+    let (f4, f6) = (flatten(&v4), flatten(&v6));
+    let used: BTreeSet<&str> = f4.iter().chain(&f6).map(|r| r.2).collect();
+    let mut codes = vec![String::new()];
+    let mut full = vec!["Unknown".to_string()];
+    for &cc in &used {
+        let name = NAMES
+            .iter()
+            .find(|(c, _)| *c == cc)
+            .map(|(_, n)| n.to_string())
+            .or_else(|| match names.get(cc) {
+                Some(serde_json::Value::String(s)) => Some(s.clone()),
+                Some(serde_json::Value::Array(a)) => {
+                    a.first().and_then(|s| s.as_str()).map(String::from)
+                }
+                _ => None,
+            })
+            .ok_or_else(|| format!("no name for the country code {cc}"))?;
+        codes.push(cc.to_string());
+        full.push(name);
+    }
+    if codes.len() > 256 {
+        return Err("more than 255 countries".into());
+    }
+    let number: BTreeMap<&str, CountryId> = used
+        .iter()
+        .enumerate()
+        .map(|(i, &cc)| (cc, (i + 1) as CountryId))
+        .collect();
+    let (s4, v4_ids) = starts_and_ids(&f4, &number, u32::MAX as u128);
+    let (s6, v6_ids) = starts_and_ids(&f6, &number, u128::MAX);
+    let packed = Packed {
+        format: FORMAT,
+        source,
+        codes,
+        names: full,
+        v4_gaps: gaps(&s4).into_iter().map(|g| g as u32).collect(),
+        v4_ids,
+        v6_gaps: gaps(&s6),
+        v6_ids,
+    };
+    let raw = postcard::to_stdvec(&packed).map_err(|e| e.to_string())?;
+    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    z.write_all(&raw).map_err(|e| e.to_string())?;
+    z.finish().map_err(|e| e.to_string())
+}
