@@ -1,6 +1,7 @@
 //! The output files of DESIGN.md, written through the `csv` crate (RFC 4180, CRLF) with
 //! every text cell made spreadsheet-safe (see [`crate::text::spreadsheet_safe`]).
 
+use crate::geo::tally::CountryRow;
 use crate::ip::IpKey;
 use crate::parse::{Parser, Record, Reject};
 use crate::period::Period;
@@ -311,6 +312,31 @@ pub fn write_dataset_months<W: Write>(
     out.flush()
 }
 
+/// `downloads_by_country.csv`: one row a country, most downloaded first, then the
+/// downloads whose country is unknown (an empty code). No address is written.
+pub fn write_countries<W: Write>(w: W, rows: &[CountryRow], public: bool) -> io::Result<()> {
+    let mut out = csv_writer(w);
+    out.write_record([
+        "country_code",
+        "country",
+        "downloads",
+        "unique_users",
+        "bytes_sent",
+    ])
+    .map_err(csv_error)?;
+    for r in rows {
+        out.write_record([
+            r.country_code.clone(),
+            r.country.clone(),
+            shown(r.downloads, Kind::Count, public).to_string(),
+            shown(r.unique_users, Kind::Users, public).to_string(),
+            r.bytes_sent.to_string(),
+        ])
+        .map_err(csv_error)?;
+    }
+    out.flush()
+}
+
 /// `top_objects.csv`: every object key, most downloaded first.
 pub fn write_objects<W: Write>(w: W, rows: &[ObjectRow], public: bool) -> io::Result<()> {
     let mut out = csv_writer(w);
@@ -338,7 +364,7 @@ pub fn write_objects<W: Write>(w: W, rows: &[ObjectRow], public: bool) -> io::Re
 /// The outputs made from the summary alone (not by a pass over the lines), by file name.
 /// The CLI writes them all; the page offers each as a download. One function for both,
 /// so their bytes are the same.
-pub const SUMMARY_OUTPUTS: [&str; 11] = [
+pub const SUMMARY_OUTPUTS: [&str; 12] = [
     "parsed_output_filt.csv",
     "downloads_per_day.csv",
     "downloads_per_week.csv",
@@ -347,6 +373,7 @@ pub const SUMMARY_OUTPUTS: [&str; 11] = [
     "downloads_per_year.csv",
     "downloads_per_dataset.csv",
     "downloads_per_dataset_per_month.csv",
+    "downloads_by_country.csv",
     "top_objects.csv",
     "methods.txt",
     "summary.json",
@@ -384,6 +411,7 @@ impl Outputs<'_> {
             "downloads_per_dataset_per_month.csv" => {
                 write_dataset_months(w, self.summary, &report.datasets, public)
             }
+            "downloads_by_country.csv" => write_countries(w, &report.countries, public),
             "top_objects.csv" => {
                 write_objects(w, &report::top_objects(self.summary, usize::MAX), public)
             }

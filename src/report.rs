@@ -2,6 +2,8 @@
 //! first to the last counted download, zeros included, the ones the logs cover only in
 //! part marked), the datasets, top objects, totals. Pure functions.
 
+use crate::geo::tally::{self, CountryRow};
+use crate::geo::{Countries, Source};
 use crate::period::Period;
 use crate::summary::HashMap;
 use crate::summary::{DatasetAgg, FileNote, ObjAgg, Read, RejectSample, Removed, Summary};
@@ -162,6 +164,10 @@ pub struct Report {
     pub periods: Periods,
     /// The datasets, most downloaded first.
     pub datasets: Vec<DatasetRow>,
+    /// The countries of all the downloads, most downloaded first, "Unknown" last.
+    pub countries: Vec<CountryRow>,
+    /// Where the country table comes from (name and version, date, licence).
+    pub country_data: Source,
     /// Rejected lines per reason.
     pub rejected_by_reason: BTreeMap<String, u64>,
     /// Reasons with examples.
@@ -448,6 +454,13 @@ pub fn dataset_periods(s: &Summary, name: &str, period: Period) -> Vec<PeriodRow
         })
 }
 
+/// The countries of the downloads of the dataset `name` (none for a dataset it does not
+/// have): its users looked up in `table`.
+pub fn dataset_countries(s: &Summary, table: &Countries, name: &str) -> Vec<CountryRow> {
+    let d = s.datasets.iter().filter(|d| d.name == name);
+    tally::countries(s, table, |u| table.lookup(s.users.ip(u)), d)
+}
+
 /// The lab's weekly columns, from the week series.
 fn weeks(rows: &[PeriodRow]) -> Vec<WeekRow> {
     rows.iter()
@@ -463,8 +476,13 @@ fn weeks(rows: &[PeriodRow]) -> Vec<WeekRow> {
 }
 
 impl Report {
-    /// Builds the report of a summary.
+    /// Builds the report of a summary, with the country table built in.
     pub fn new(s: &Summary) -> Report {
+        Report::with_countries(s, Countries::builtin())
+    }
+
+    /// Builds the report of a summary, with this country table.
+    pub fn with_countries(s: &Summary, table: &Countries) -> Report {
         let covered = covered_days(s);
         let periods = all_periods(&all_days(s), covered);
         Report {
@@ -482,6 +500,8 @@ impl Report {
             }),
             periods,
             datasets: datasets(s),
+            countries: tally::all_countries(s, table),
+            country_data: table.source().clone(),
             rejected_by_reason: s
                 .rejects
                 .iter()

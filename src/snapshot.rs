@@ -4,15 +4,16 @@
 //! its size: S3 never rewrites a log object, so a known name with another size is an
 //! error, not a new file).
 //!
-//! The file format, version 2 (integers little-endian; version 1 wrote each day's users
+//! The file format, version 3 (integers little-endian; version 1 wrote each day's users
 //! as a Roaring bitmap, where 2 writes the gaps between sorted ids, and ended on a SHA-256
 //! of the body, where 2 ends on a CRC-32: the checksum is there to catch a damaged file,
-//! and SHA-256 in WebAssembly held the page for a quarter of a second per 10 MB):
+//! and SHA-256 in WebAssembly held the page for a quarter of a second per 10 MB; 3 adds
+//! each dataset's downloads and bytes per user, which the countries are counted from):
 //!
 //! | offset | size | what |
 //! |---|---|---|
 //! | 0 | 8 | the magic `S3LDSNAP` |
-//! | 8 | 4 | the format version, `2` |
+//! | 8 | 4 | the format version, `3` |
 //! | 12 | 8 | N, the length of the body |
 //! | 20 | N | the body: postcard of (settings as JSON, made at (Unix seconds), [(file name, size)], summary in `Summary::to_bytes` form) |
 //! | 20 + N | 4 | CRC-32 (IEEE, as gzip's) of the body |
@@ -34,7 +35,7 @@ use std::collections::BTreeMap;
 /// The first bytes of a snapshot file.
 pub const MAGIC: &[u8; 8] = b"S3LDSNAP";
 /// The format version this build writes and reads.
-pub const VERSION: u32 = 2;
+pub const VERSION: u32 = 3;
 const HEADER: usize = 8 + 4 + 8;
 const CHECKSUM: usize = 4;
 

@@ -65,7 +65,10 @@ impl Naive {
         Naive { rows, max_end }
     }
 
-    fn code(&self, x: u128) -> &str {
+    fn code(&self, x: u128, special: &[(u128, u128)]) -> &str {
+        if special.iter().any(|&(a, b)| a <= x && x <= b) {
+            return "";
+        }
         let mut best: Option<&(u128, u128, String, usize)> = None;
         let mut j = self.rows.partition_point(|r| r.0 <= x);
         while j > 0 && self.max_end[j - 1] >= x {
@@ -94,15 +97,29 @@ fn random(seed: &mut u64) -> u64 {
 
 fn check_family(table: &Countries, file: &str, v4: bool) {
     let naive = Naive::new(text_rows(file));
+    let special: Vec<(u128, u128)> = if v4 {
+        &pack::SPECIAL_V4[..]
+    } else {
+        &pack::SPECIAL_V6[..]
+    }
+    .iter()
+    .map(|b| pack::block(b))
+    .collect();
     let key = |x: u128| if v4 { IpKey::v4(x as u32) } else { IpKey(x) };
     let max: u128 = if v4 { u32::MAX as u128 } else { u128::MAX };
     let mut tried = 0;
     let mut check = |x: u128| {
         let got = table.code(table.lookup(key(x)));
-        assert_eq!(got, naive.code(x), "{file}: {:?}", key(x).to_addr());
+        assert_eq!(
+            got,
+            naive.code(x, &special),
+            "{file}: {:?}",
+            key(x).to_addr()
+        );
         tried += 1;
     };
-    for r in &naive.rows {
+    let edges = naive.rows.iter().map(|r| (r.0, r.1)).chain(special.clone());
+    for r in edges {
         for x in [r.0, r.1, r.0.wrapping_sub(1), r.1.wrapping_add(1)] {
             if x <= max {
                 check(x);
@@ -180,17 +197,17 @@ fn small() -> Countries {
 16777728,16777983,DE
 16778240,16779263,JP
 16778496,16778496,CN
-4294967040,4294967295,FR
+3758096128,3758096383,FR
 ";
-    // 2001:db8::/32 is DE, with 2001:db8:1::/48 inside it JP; 2001:db9:: alone CN.
+    // 2a01:4f8::/32 is DE, with 2a01:4f8:1::/48 inside it JP; 2a01:4f9:: alone CN.
     let v6 = format!(
         "{},{},DE\n{},{},JP\n{},{},CN\n",
-        0x2001_0db8u128 << 96,
-        (0x2001_0db8u128 << 96) | ((1u128 << 96) - 1),
-        (0x2001_0db8_0001u128) << 80,
-        ((0x2001_0db8_0001u128) << 80) | ((1u128 << 80) - 1),
-        0x2001_0db9u128 << 96,
-        0x2001_0db9u128 << 96,
+        0x2a01_04f8u128 << 96,
+        (0x2a01_04f8u128 << 96) | ((1u128 << 96) - 1),
+        (0x2a01_04f8_0001u128) << 80,
+        ((0x2a01_04f8_0001u128) << 80) | ((1u128 << 80) - 1),
+        0x2a01_04f9u128 << 96,
+        0x2a01_04f9u128 << 96,
     );
     let source = Source {
         name: "test".into(),
@@ -225,19 +242,22 @@ fn lookups_at_range_edges_and_outside_every_range() {
         ("1.0.5.1", "JP"),
         ("1.0.7.255", "JP"),
         ("1.0.8.0", ""),
-        ("255.255.255.0", "FR"),
-        ("255.255.255.255", "FR"),
+        ("223.255.255.0", "FR"),
+        ("223.255.255.255", "FR"),
+        ("224.0.0.0", ""),
         ("::", ""),
-        ("2001:db7:ffff:ffff:ffff:ffff:ffff:ffff", ""),
-        ("2001:db8::", "DE"),
-        ("2001:db8:0:ffff:ffff:ffff:ffff:ffff", "DE"),
-        ("2001:db8:1::", "JP"),
-        ("2001:db8:1:ffff:ffff:ffff:ffff:ffff", "JP"),
-        ("2001:db8:2::", "DE"),
-        ("2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", "DE"),
-        ("2001:db9::", "CN"),
-        ("2001:db9::1", ""),
+        ("2a01:4f7:ffff:ffff:ffff:ffff:ffff:ffff", ""),
+        ("2a01:4f8::", "DE"),
+        ("2a01:4f8:0:ffff:ffff:ffff:ffff:ffff", "DE"),
+        ("2a01:4f8:1::", "JP"),
+        ("2a01:4f8:1:ffff:ffff:ffff:ffff:ffff", "JP"),
+        ("2a01:4f8:2::", "DE"),
+        ("2a01:4f8:ffff:ffff:ffff:ffff:ffff:ffff", "DE"),
+        ("2a01:4f9::", "CN"),
+        ("2a01:4f9::1", ""),
         ("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", ""),
+        // A special-purpose block is in no country whatever the table says.
+        ("2001:db8::1", ""),
     ] {
         assert_eq!(code(&t, ip), want, "{ip}");
     }
@@ -259,22 +279,22 @@ fn damaged_tables_are_refused() {
         licence: "l".into(),
     };
     assert!(
-        pack::pack("1,0,FR\n", "", NAMES, source()).is_err(),
+        pack::pack("16777217,16777216,FR\n", "", NAMES, source()).is_err(),
         "start after end"
     );
     assert!(
-        pack::pack("1,4294967296,FR\n", "", NAMES, source()).is_err(),
+        pack::pack("16777216,4294967296,FR\n", "", NAMES, source()).is_err(),
         "past IPv4"
     );
     assert!(
-        pack::pack("1,2,XX\n", "", NAMES, source()).is_err(),
+        pack::pack("16777216,16777217,XX\n", "", NAMES, source()).is_err(),
         "a code with no name"
     );
     assert!(
-        pack::pack("1,2\n", "", NAMES, source()).is_err(),
+        pack::pack("16777216,16777217\n", "", NAMES, source()).is_err(),
         "two columns"
     );
-    let good = pack::pack("1,2,FR\n", "", NAMES, source()).unwrap();
+    let good = pack::pack("16777216,16777217,FR\n", "", NAMES, source()).unwrap();
     assert!(Countries::from_packed(&good).is_ok());
     assert!(Countries::from_packed(&good[..good.len() / 2]).is_err());
     assert!(Countries::from_packed(b"not a table").is_err());

@@ -8,10 +8,12 @@ mod common;
 
 use common::{generated_logs, run_files};
 use s3logdrop::datasets::{parse_mapping, Datasets, OTHER};
+use s3logdrop::geo::tally::CountryRow;
+use s3logdrop::geo::{pack, Countries, Source};
 use s3logdrop::ip::IpKey;
 use s3logdrop::parse::Parser;
 use s3logdrop::period::Period;
-use s3logdrop::report::{dataset_periods, top_objects, PeriodRow, Report};
+use s3logdrop::report::{dataset_countries, dataset_periods, top_objects, PeriodRow, Report};
 use s3logdrop::settings::{Compiled, Settings};
 use s3logdrop::summary::Summary;
 use s3logdrop::time::{day_of, iso_date, rfc3339, Day, UnixSeconds};
@@ -176,6 +178,82 @@ fn check(settings: &Settings, files: &[(String, Vec<u8>)], summary: &Summary) {
         .datasets
         .windows(2)
         .all(|w| w[0].downloads >= w[1].downloads));
+    // Countries, with a table made here, of all downloads and of each dataset.
+    let table = test_countries();
+    let report = Report::with_countries(summary, &table);
+    assert_eq!(report.countries, naive_countries(&table, &all));
+    for (name, mine) in &by {
+        assert_eq!(
+            dataset_countries(summary, &table, name),
+            naive_countries(&table, mine),
+            "{name}"
+        );
+    }
+    // They add up to the totals, each user once.
+    let sum = |f: fn(&CountryRow) -> u64| report.countries.iter().map(f).sum::<u64>();
+    assert_eq!(sum(|r| r.downloads), report.downloads);
+    assert_eq!(sum(|r| r.bytes_sent), report.bytes_sent);
+    assert_eq!(sum(|r| r.unique_users), report.unique_users);
+}
+
+/// A country table for the generated addresses (IPv4 11-138.x.x.x, IPv6 in
+/// 2001:db8::/32, the documentation prefix, in no country): three countries and an
+/// unknown stretch of IPv4.
+fn test_countries() -> Countries {
+    let v4 = |a: u32| a << 24;
+    let csv4 = format!(
+        "{},{},FR\n{},{},DE\n{},{},JP\n",
+        v4(11),
+        v4(50) - 1,
+        v4(50),
+        v4(90) - 1,
+        v4(90),
+        v4(100) - 1
+    );
+    let csv6 = "";
+    let names = r#"{"countries": {"FR": "France", "DE": "Germany", "JP": "Japan"}}"#;
+    let source = Source {
+        name: "test".into(),
+        date: "2026-01-01".into(),
+        licence: "test".into(),
+    };
+    Countries::from_packed(&pack::pack(&csv4, csv6, names, source).unwrap()).unwrap()
+}
+
+/// The countries of these downloads, the slow way: every download looked up.
+fn naive_countries(table: &Countries, downloads: &[&Download]) -> Vec<CountryRow> {
+    let mut by: BTreeMap<String, (u64, u64, BTreeSet<IpKey>)> = BTreeMap::new();
+    for d in downloads {
+        let code = d.ip.map_or("", |ip| table.code(table.lookup(ip)));
+        let e = by.entry(code.to_string()).or_default();
+        e.0 += 1;
+        e.1 += d.bytes;
+        e.2.extend(d.ip);
+    }
+    let mut rows: Vec<CountryRow> = by
+        .into_iter()
+        .map(|(code, (downloads, bytes_sent, users))| CountryRow {
+            country: match code.as_str() {
+                "FR" => "France",
+                "DE" => "Germany",
+                "JP" => "Japan",
+                _ => "Unknown",
+            }
+            .to_string(),
+            country_code: code,
+            downloads,
+            unique_users: users.len() as u64,
+            bytes_sent,
+        })
+        .collect();
+    rows.sort_by_key(|r| {
+        (
+            r.country_code.is_empty(),
+            std::cmp::Reverse(r.downloads),
+            r.country.clone(),
+        )
+    });
+    rows
 }
 
 mod periods_property {
@@ -192,8 +270,14 @@ mod periods_property {
             rotate in 0usize..10,
             segments in 1u32..3,
             limit in 0usize..40,
+            keep_internal in any::<bool>(),
         ) {
-            let settings = Settings { dataset_segments: segments, ..Settings::default() };
+            // Kept AWS-internal downloads have no address: their country is unknown.
+            let settings = Settings {
+                dataset_segments: segments,
+                exclude_aws_internal: !keep_internal,
+                ..Settings::default()
+            };
             let files = generated_logs(seed, 10, 60, gap);
             let summary = merged(&settings, &files, &cuts, rotate);
             check(&settings, &files, &summary);
@@ -367,4 +451,35 @@ fn publication_rounding_hides_small_counts_and_rounds_users_in_the_csvs_and_the_
     assert!(exact.contains("28 unique users in all") && !exact.contains("rounded"));
     // summary.json is data: exact either way.
     assert!(write(true, "summary.json").contains("\"unique_users\": 28"));
+}
+
+/// Kept AWS-internal downloads have no address: their country is unknown, with no user.
+#[test]
+fn downloads_with_no_address_are_unknown_and_nobody() {
+    let line = |ip: &str| {
+        format!(
+            "o b [10/Jan/2024:12:00:00 +0000] {ip} - R REST.GET.OBJECT ds/x/f \"GET /ds/x/f HTTP/1.1\" 200 - 10 10 1 1 \"-\" \"curl/8\" -\n"
+        )
+    };
+    let text = format!("{}{}{}", line("12.0.0.1"), line("-"), line("-"));
+    let settings = Settings {
+        exclude_aws_internal: false,
+        ..Settings::default()
+    };
+    let (mut s, _) = run_files(&settings, &[("a".into(), text.into_bytes())], 1 << 12);
+    s.normalize();
+    let r = Report::with_countries(&s, &test_countries());
+    let got: Vec<(&str, u64, u64, u64)> = r
+        .countries
+        .iter()
+        .map(|c| {
+            (
+                c.country_code.as_str(),
+                c.downloads,
+                c.unique_users,
+                c.bytes_sent,
+            )
+        })
+        .collect();
+    assert_eq!(got, [("FR", 1, 1, 10), ("", 2, 0, 20)]);
 }

@@ -80,6 +80,19 @@ pub enum Cmd {
         #[arg(long, value_enum, default_value = "jsonl")]
         format: Format,
     },
+    /// Where addresses are: the country of each IP from the table built into s3logdrop
+    /// (nothing is sent anywhere).
+    Geo {
+        /// IPv4 or IPv6 addresses.
+        #[arg(required_unless_present = "sources")]
+        ips: Vec<String>,
+        /// Output format: a table for people, or one JSON object a line.
+        #[arg(long, value_enum, default_value = "table")]
+        format: GeoFormat,
+        /// Print where the tables come from (name, version, date, licence) first.
+        #[arg(long)]
+        sources: bool,
+    },
     /// Write deterministic realistic logs (for tests and benchmarks); prints what it wrote.
     Generate {
         /// Output folder.
@@ -126,6 +139,14 @@ impl GenArgs {
             ..GenConfig::default()
         }
     }
+}
+
+#[derive(Copy, Clone, ValueEnum)]
+pub enum GeoFormat {
+    /// Aligned columns.
+    Table,
+    /// One JSON object a line.
+    Jsonl,
 }
 
 #[derive(Copy, Clone, ValueEnum)]

@@ -1,9 +1,10 @@
-//! The native command line (`s3logdrop analyze | merge | parse | generate`), one file a
+//! The native command line (`s3logdrop analyze | merge | parse | geo | generate`), one file a
 //! subcommand; `args` has the flags.
 
 mod analyze;
 mod args;
 mod generate;
+mod geo;
 mod parse;
 mod walk;
 
@@ -48,6 +49,11 @@ pub fn main() -> i32 {
             period,
         } => analyze::merge(&snapshots, &out, period, snapshot.as_deref()),
         Cmd::Parse { paths, format } => parse::parse_cmd(&paths, format),
+        Cmd::Geo {
+            ips,
+            format,
+            sources,
+        } => geo::geo(&ips, format, sources),
         Cmd::Generate {
             out,
             bytes,

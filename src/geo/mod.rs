@@ -171,3 +171,4 @@ fn find<T: Ord + Copy>(starts: &[T], ids: &[CountryId], x: T) -> CountryId {
 
 #[cfg(not(target_arch = "wasm32"))]
 pub mod pack;
+pub mod tally;

@@ -4,7 +4,8 @@
 //! The CSVs' ranges are not all disjoint: a few hundred lie inside others or cross them
 //! (a network's own geofeed entry inside its registry block). An address takes the
 //! country of the narrowest range that holds it, and of the later row when two such
-//! ranges are as wide; the packed table is that rule worked out once, as disjoint ranges.
+//! ranges are as wide; the packed table is that rule worked out once, as disjoint ranges,
+//! with the special-purpose blocks ([`SPECIAL_V4`], [`SPECIAL_V6`]) in no country.
 
 use super::{CountryId, Packed, Source, FORMAT};
 use std::collections::{BTreeMap, BTreeSet};
@@ -35,6 +36,90 @@ const NAMES: [(&str, &str); 22] = [
     ("US", "United States"),
     ("XK", "Kosovo"),
 ];
+
+/// Blocks that are in no country whatever a table says (IANA's special-purpose address
+/// registries, RFC 6890 and later): private networks (S3 logs show them for requests
+/// through a VPC endpoint), loopback, link-local, shared (CGNAT), documentation,
+/// benchmarking, multicast and reserved space. The source maps a few of them to a country
+/// (2001:db8::/32, the documentation prefix, to Japan).
+pub const SPECIAL_V4: [&str; 15] = [
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.0.0.0/24",
+    "192.0.2.0/24",
+    "192.88.99.0/24",
+    "192.168.0.0/16",
+    "198.18.0.0/15",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "224.0.0.0/4",
+    "240.0.0.0/4",
+];
+/// See [`SPECIAL_V4`]. 2002::/16 (6to4) and 64:ff9b::/96 (NAT64) hold an IPv4 address
+/// inside; they are not unwrapped.
+pub const SPECIAL_V6: [&str; 10] = [
+    "::/127",
+    "64:ff9b::/96",
+    "100::/64",
+    "2001:db8::/32",
+    "2002::/16",
+    "3fff::/20",
+    "fc00::/7",
+    "fe80::/10",
+    "fec0::/10",
+    "ff00::/8",
+];
+
+/// The first and last address of a block written `address/bits`, as numbers of its family.
+pub fn block(cidr: &str) -> (u128, u128) {
+    let (addr, bits) = cidr.split_once('/').expect("address/bits");
+    let bits: u32 = bits.parse().expect("bits");
+    let (a, width) = match addr.parse::<std::net::IpAddr>().expect("an address") {
+        std::net::IpAddr::V4(a) => (u32::from(a) as u128, 32),
+        std::net::IpAddr::V6(a) => (u128::from(a), 128),
+    };
+    let host = (width - bits) as u128;
+    let last = if host == 128 {
+        u128::MAX
+    } else {
+        a | ((1u128 << host) - 1)
+    };
+    (a, last)
+}
+
+/// `flat` with the `blocks` cut out.
+fn cut<'a>(flat: Vec<(u128, u128, &'a str)>, blocks: &[&str]) -> Vec<(u128, u128, &'a str)> {
+    let blocks: Vec<(u128, u128)> = blocks.iter().map(|b| block(b)).collect();
+    let mut out = Vec::with_capacity(flat.len());
+    for (a, b, cc) in flat {
+        // The parts of [a, b] outside every block (blocks do not overlap each other).
+        let mut parts = vec![(a, b)];
+        for &(x, y) in &blocks {
+            parts = parts
+                .into_iter()
+                .flat_map(|(a, b)| {
+                    if y < a || x > b {
+                        return vec![(a, b)];
+                    }
+                    let mut keep = Vec::new();
+                    if a < x {
+                        keep.push((a, x - 1));
+                    }
+                    if b > y {
+                        keep.push((y + 1, b));
+                    }
+                    keep
+                })
+                .collect();
+        }
+        out.extend(parts.into_iter().map(|(a, b)| (a, b, cc)));
+    }
+    out
+}
 
 /// A range of one family's addresses as numbers, inclusive, with its country code.
 pub type Range = (u128, u128, String);
@@ -155,7 +240,10 @@ pub fn pack(
         .get("countries")
         .and_then(|c| c.as_object())
         .ok_or("country names: no \"countries\" object")?;
-    let (f4, f6) = (flatten(&v4), flatten(&v6));
+    let (f4, f6) = (
+        cut(flatten(&v4), &SPECIAL_V4),
+        cut(flatten(&v6), &SPECIAL_V6),
+    );
     let used: BTreeSet<&str> = f4.iter().chain(&f6).map(|r| r.2).collect();
     let mut codes = vec![String::new()];
     let mut full = vec!["Unknown".to_string()];

@@ -21,8 +21,13 @@ struct Canonical<'a> {
     file_notes: &'a Vec<FileNote>,
 }
 
-/// A dataset: its DOI and, per day, downloads, bytes and users.
-type CanonicalDataset<'a> = (&'a str, Vec<(Day, u64, u64, Vec<IpKey>)>);
+/// A dataset: its DOI, per day downloads, bytes and users, and each user's downloads
+/// and bytes.
+type CanonicalDataset<'a> = (
+    &'a str,
+    Vec<(Day, u64, u64, Vec<IpKey>)>,
+    BTreeMap<IpKey, (u64, u64)>,
+);
 
 /// An object: downloads, bytes, users, dataset name, first and last download, sizes.
 type CanonicalObject<'a> = (
@@ -102,7 +107,12 @@ impl Summary {
                             )
                         })
                         .collect();
-                    (d.name.as_str(), (d.doi.as_str(), days))
+                    let totals = d
+                        .user_totals()
+                        .iter()
+                        .map(|t| (self.users.ip(t.user), (t.downloads, t.bytes_sent)))
+                        .collect();
+                    (d.name.as_str(), (d.doi.as_str(), days, totals))
                 })
                 .collect(),
             objects: canonical_objects(self, &self.objects),

@@ -31,7 +31,18 @@ struct DayHead {
     end: usize,
 }
 
-/// A dataset: its name, DOI and days. The days' users are kept end to end in one list
+/// One user's downloads of a dataset, over all its days.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UserTotal {
+    /// The user's id in the summary's `Users`.
+    pub user: u32,
+    /// Counted downloads.
+    pub downloads: u64,
+    /// Sum of their bytes_sent.
+    pub bytes_sent: u64,
+}
+
+/// A dataset: its name, DOI, days and users' totals. The days' users are kept end to end in one list
 /// (each day's sorted, each id once in a day): most (dataset, day) pairs have a handful
 /// of users, and a list each cost an allocation each, tens of thousands of them to make,
 /// send, merge and free for a gigabyte of logs.
@@ -45,6 +56,13 @@ pub struct DatasetAgg {
     heads: Vec<DayHead>,
     /// The days' users, day after day.
     users: Vec<u32>,
+    /// Each user's downloads and bytes (which country or network they come from is
+    /// worked out from these, per user, when the report is made). Appended to as users'
+    /// runs of downloads end, repeats allowed; combined (sorted by user, each once)
+    /// whenever it doubles and when read.
+    totals: Vec<UserTotal>,
+    /// The length of `totals` after it was last combined.
+    combined: usize,
 }
 
 impl DatasetAgg {
@@ -70,6 +88,48 @@ impl DatasetAgg {
     /// True when it has no day.
     pub fn is_empty(&self) -> bool {
         self.heads.is_empty()
+    }
+
+    /// Each user's downloads and bytes, by user id, each user once (once the summary is
+    /// normalised).
+    pub fn user_totals(&self) -> &[UserTotal] {
+        debug_assert_eq!(self.combined, self.totals.len(), "read before normalize");
+        &self.totals
+    }
+
+    /// Adds downloads and bytes to a user's totals.
+    #[inline]
+    pub fn add_user_total(&mut self, user: u32, downloads: u64, bytes_sent: u64) {
+        self.totals.push(UserTotal {
+            user,
+            downloads,
+            bytes_sent,
+        });
+        if self.totals.len() >= DEDUP_MIN.max(2 * self.combined) {
+            self.combine();
+        }
+    }
+
+    /// Sorts the users' totals and adds up each user's.
+    pub fn combine(&mut self) {
+        if self.combined == self.totals.len() && self.totals.is_sorted_by(|a, b| a.user < b.user) {
+            return;
+        }
+        self.totals.sort_unstable_by_key(|t| t.user);
+        let mut out = 0;
+        for i in 0..self.totals.len() {
+            let t = self.totals[i];
+            if out > 0 && self.totals[out - 1].user == t.user {
+                let o = &mut self.totals[out - 1];
+                o.downloads += t.downloads;
+                o.bytes_sent += t.bytes_sent;
+            } else {
+                self.totals[out] = t;
+                out += 1;
+            }
+        }
+        self.totals.truncate(out);
+        self.combined = out;
     }
 
     /// Where day `i`'s users start.
@@ -137,16 +197,36 @@ impl DatasetAgg {
     }
 }
 
-/// Serialised as (name, doi, days), a day as (day, downloads, bytes_sent, the gaps
-/// between successive user ids): the gaps are small numbers, which postcard writes in
-/// one or two bytes.
+/// Serialised as (name, doi, days, users' totals), a day as (day, downloads, bytes_sent,
+/// the gaps between successive user ids): the gaps are small numbers, which postcard
+/// writes in one or two bytes; a user's total as (the gap from the user before,
+/// downloads, bytes_sent). Totals are written combined.
 impl Serialize for DatasetAgg {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut t = s.serialize_tuple(3)?;
+        let mut t = s.serialize_tuple(4)?;
         t.serialize_element(&self.name)?;
         t.serialize_element(&self.doi)?;
         t.serialize_element(&Days(self))?;
+        if self.combined == self.totals.len() {
+            t.serialize_element(&Totals(&self.totals))?;
+        } else {
+            let mut c = self.clone();
+            c.combine();
+            t.serialize_element(&Totals(&c.totals))?;
+        }
         t.end()
+    }
+}
+
+struct Totals<'a>(&'a [UserTotal]);
+
+impl Serialize for Totals<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut prev = 0;
+        s.collect_seq(self.0.iter().map(|t| {
+            let gap = t.user - std::mem::replace(&mut prev, t.user);
+            (gap, t.downloads, t.bytes_sent)
+        }))
     }
 }
 
@@ -179,7 +259,7 @@ impl<'de> Deserialize<'de> for DatasetAgg {
         impl<'de> Visitor<'de> for Whole {
             type Value = DatasetAgg;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a dataset: name, doi, days")
+                f.write_str("a dataset: name, doi, days, users' totals")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<DatasetAgg, A::Error> {
                 let missing = || A::Error::custom("a dataset is cut short");
@@ -188,10 +268,31 @@ impl<'de> Deserialize<'de> for DatasetAgg {
                 let mut out = DatasetAgg::new(name, doi);
                 seq.next_element_seed(DaysSeed(&mut out))?
                     .ok_or_else(missing)?;
+                let totals: Vec<(u32, u64, u64)> = seq.next_element()?.ok_or_else(missing)?;
+                let mut prev: Option<u32> = None;
+                out.totals.reserve_exact(totals.len());
+                for (gap, downloads, bytes_sent) in totals {
+                    let user = match prev {
+                        None => gap,
+                        Some(_) if gap == 0 => {
+                            return Err(A::Error::custom("a dataset names a user's total twice"))
+                        }
+                        Some(p) => p
+                            .checked_add(gap)
+                            .ok_or_else(|| A::Error::custom("a user id is out of range"))?,
+                    };
+                    prev = Some(user);
+                    out.totals.push(UserTotal {
+                        user,
+                        downloads,
+                        bytes_sent,
+                    });
+                }
+                out.combined = out.totals.len();
                 Ok(out)
             }
         }
-        d.deserialize_tuple(3, Whole)
+        d.deserialize_tuple(4, Whole)
     }
 }
 
@@ -482,9 +583,18 @@ mod tests {
 
     #[test]
     fn a_day_naming_a_user_twice_or_days_out_of_order_are_refused() {
-        let read = |days: Vec<(i64, u64, u64, Vec<u32>)>| {
-            postcard::from_bytes::<DatasetAgg>(&postcard::to_stdvec(&("a", "", days)).unwrap())
+        let read_with = |days: Vec<(i64, u64, u64, Vec<u32>)>, totals: Vec<(u32, u64, u64)>| {
+            postcard::from_bytes::<DatasetAgg>(
+                &postcard::to_stdvec(&("a", "", days, totals)).unwrap(),
+            )
         };
+        let read = |days| read_with(days, vec![]);
+        // Totals as gaps: users 3 and 5; a repeat (gap 0) and an overflow are refused.
+        let d = read_with(vec![], vec![(3, 1, 10), (2, 2, 20)]).unwrap();
+        let users: Vec<u32> = d.user_totals().iter().map(|t| t.user).collect();
+        assert_eq!(users, [3, 5]);
+        assert!(read_with(vec![], vec![(3, 1, 10), (0, 2, 20)]).is_err());
+        assert!(read_with(vec![], vec![(u32::MAX, 1, 10), (1, 2, 20)]).is_err());
         assert!(read(vec![(1, 2, 3, vec![5, 1]), (2, 1, 1, vec![0])]).is_ok());
         // Gaps of 5 then 0: the same id twice.
         assert!(read(vec![(1, 2, 3, vec![5, 0])]).is_err());

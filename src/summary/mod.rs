@@ -20,6 +20,7 @@ use datasets::Pending;
 pub use datasets::{DatasetAgg, DayAgg};
 pub use notes::{FileNote, FileNoteKind};
 pub use parts::{PartOfFile, Parts};
+use users::Run;
 pub use users::{FirstDownload, Users};
 
 use crate::datasets::Datasets;
@@ -213,6 +214,9 @@ pub struct Summary {
     /// Downloads and users not yet in the datasets' days (until [`Summary::normalize`]).
     #[serde(skip)]
     pending: Pending,
+    /// True when a user's run of downloads may not be in its dataset's totals yet.
+    #[serde(skip)]
+    runs_open: bool,
     /// The times of the earliest and the latest parsed line (any line, not only
     /// downloads): which days the logs cover.
     pub coverage: Option<(UnixSeconds, UnixSeconds)>,
@@ -314,7 +318,7 @@ impl Summary {
             let new_first = |rec: &Record<'_>| FirstDownload {
                 time: rec.time,
                 line: String::from_utf8_lossy(line).into_owned(),
-                seen: None,
+                run: None,
             };
             match self.users.index.get(&ip) {
                 None => self.users.push(ip, new_first(rec)),
@@ -364,10 +368,49 @@ impl Summary {
         d.count(bytes);
         if let Some(u) = user {
             let first = &mut self.users.list[u as usize].1;
-            if first.seen != Some((dataset, day)) {
-                first.seen = Some((dataset, day));
-                d.add_user(u);
+            match &mut first.run {
+                Some(r) if r.dataset == dataset && r.day == day => {
+                    r.downloads += 1;
+                    r.bytes_sent += bytes;
+                }
+                run => {
+                    let new = Run {
+                        dataset,
+                        day,
+                        downloads: 1,
+                        bytes_sent: bytes,
+                    };
+                    if let Some(old) = run.replace(new) {
+                        self.datasets[old.dataset as usize].add_user_total(
+                            u,
+                            old.downloads,
+                            old.bytes_sent,
+                        );
+                    }
+                    self.runs_open = true;
+                    d.add_user(u);
+                }
             }
+        }
+    }
+
+    /// Puts everything held back (the datasets' current days, the users' runs) into the
+    /// datasets.
+    fn settle(&mut self) {
+        self.pending.settle(&mut self.datasets);
+        if std::mem::take(&mut self.runs_open) {
+            for (u, (_, first)) in self.users.list.iter_mut().enumerate() {
+                if let Some(r) = first.run.take() {
+                    self.datasets[r.dataset as usize].add_user_total(
+                        u as u32,
+                        r.downloads,
+                        r.bytes_sent,
+                    );
+                }
+            }
+        }
+        for d in &mut self.datasets {
+            d.combine();
         }
     }
 
@@ -379,7 +422,7 @@ impl Summary {
             *self = other;
             return;
         }
-        other.pending.settle(&mut other.datasets);
+        other.settle();
         self.read.merge(&other.read);
         self.ambiguous_user_agent += other.ambiguous_user_agent;
         self.candidates += other.candidates;
@@ -392,9 +435,7 @@ impl Summary {
         }
         // Their user ids, as ids of this summary.
         let mut ids = Vec::with_capacity(other.users.list.len());
-        for (ip, mut first) in other.users.list {
-            // Their cache speaks of their datasets' numbers.
-            first.seen = None;
+        for (ip, first) in other.users.list {
             ids.push(match self.users.index.get(&ip) {
                 Some(&id) => {
                     let mine = &mut self.users.list[id as usize].1;
@@ -421,6 +462,10 @@ impl Summary {
                 ids.sorted(d.users, &mut day_users);
                 mine.add_day(d.day, d.downloads, d.bytes_sent, &day_users);
             }
+            for t in theirs.user_totals() {
+                mine.add_user_total(ids.id(t.user), t.downloads, t.bytes_sent);
+            }
+            mine.combine();
         }
         // Their objects' sets of users, as sets of this summary's ids.
         let mut scratch = Vec::new();
@@ -460,7 +505,7 @@ impl Summary {
 
     /// The summary in the compact binary form that workers post to the page.
     pub fn to_bytes(&self) -> Vec<u8> {
-        if !self.pending.is_empty() {
+        if self.runs_open || !self.pending.is_empty() {
             let mut settled = self.clone();
             settled.normalize();
             return settled.to_bytes();
@@ -475,7 +520,12 @@ impl Summary {
         let n = s.users.len();
         let bad = |set: &RoaringBitmap| set.max().is_some_and(|u| u as usize >= n);
         let bad_day = |d: DayAgg| d.users.last().is_some_and(|&u| u as usize >= n);
-        let bad_days = s.datasets.iter().any(|d| d.days().any(bad_day));
+        let bad_total =
+            |d: &DatasetAgg| d.user_totals().last().is_some_and(|t| t.user as usize >= n);
+        let bad_days = s
+            .datasets
+            .iter()
+            .any(|d| d.days().any(bad_day) || bad_total(d));
         if bad_days || s.objects.values().any(|a| bad(&a.users)) {
             return Err("a summary names a user it does not have".into());
         }
@@ -514,7 +564,7 @@ impl Summary {
             a.samples.sort();
         }
         self.file_notes.sort();
-        self.pending.settle(&mut self.datasets);
+        self.settle();
     }
 
     /// [`Summary::normalize`], keeping the first `max_samples` samples of each reason.

@@ -21,6 +21,11 @@ impl Renumber {
         }
     }
 
+    /// Our id of their user `u`.
+    pub(crate) fn id(&self, u: u32) -> u32 {
+        self.ids[u as usize]
+    }
+
     /// True when a set of `n` ids is better read back from the bit array than sorted.
     fn dense(&self, n: usize) -> bool {
         n.saturating_mul(8) >= self.bits.len()

@@ -14,11 +14,20 @@ pub struct FirstDownload {
     pub time: UnixSeconds,
     /// The whole line (lossy UTF-8), re-parsed for `parsed_output_filt.csv`.
     pub line: String,
-    /// The (dataset, day) of this user's last counted download seen by this summary:
-    /// downloads of one dataset on one day mostly come in a row, and then skip the day's
-    /// set of users, which already holds them. A cache only.
+    /// This user's downloads in a row of one (dataset, day), not yet in that dataset's
+    /// totals: downloads of one dataset on one day mostly come in a row, and then skip
+    /// the day's set of users, which already holds them, and add up here.
     #[serde(skip)]
-    pub(super) seen: Option<(u32, Day)>,
+    pub(super) run: Option<Run>,
+}
+
+/// A user's downloads in a row of one dataset on one day.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Run {
+    pub(super) dataset: u32,
+    pub(super) day: Day,
+    pub(super) downloads: u64,
+    pub(super) bytes_sent: u64,
 }
 
 impl PartialEq for FirstDownload {

@@ -159,7 +159,7 @@ export async function downloadBytes(page, name, selector = `[data-testid="downlo
 export const METRICS = ['files', 'lines', 'parsed', 'rejected', 'blank', 'downloads', 'unique_users'];
 export const ROW_EXPORTS = ['parsed_output.csv', 'rejected_lines.txt'];
 export const SUMMARY_EXPORTS = ['downloads_per_day.csv', 'downloads_per_week.csv', 'downloads_per_month.csv',
-  'downloads_per_quarter.csv', 'downloads_per_year.csv', 'downloads_per_dataset.csv', 'downloads_per_dataset_per_month.csv',
+  'downloads_per_quarter.csv', 'downloads_per_year.csv', 'downloads_per_dataset.csv', 'downloads_per_dataset_per_month.csv', 'downloads_by_country.csv',
   'parsed_output_filt.csv', 'top_objects.csv', 'methods.txt', 'summary.json'];
 
 export function assertPrivate(requests, loadedAt, pageUrl) {

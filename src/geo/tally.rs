@@ -1,0 +1,99 @@
+//! Downloads by country: each user's address looked up once, when the report is made
+//! (never once per line), and the datasets' per-user totals added up by country.
+
+use super::{Countries, CountryId};
+use crate::summary::{DatasetAgg, Summary};
+use serde::Serialize;
+
+/// One country's downloads, users and bytes (of all datasets or of one).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct CountryRow {
+    /// ISO 3166 two-letter code; empty for addresses no range holds (and downloads with
+    /// no address, which the AWS-internal setting can keep).
+    pub country_code: String,
+    /// English name (`Unknown` for the empty code).
+    pub country: String,
+    /// Counted downloads.
+    pub downloads: u64,
+    /// Distinct users (a user is one address, so in one country).
+    pub unique_users: u64,
+    /// Sum of bytes_sent.
+    pub bytes_sent: u64,
+}
+
+/// Each user's country number, by user id.
+pub fn user_countries(s: &Summary, t: &Countries) -> Vec<CountryId> {
+    s.users.iter().map(|(ip, _)| t.lookup(ip)).collect()
+}
+
+/// The countries of the downloads of all the datasets, most downloaded first (ties by
+/// name), "Unknown" last.
+pub fn all_countries(s: &Summary, t: &Countries) -> Vec<CountryRow> {
+    let by_user = user_countries(s, t);
+    countries(s, t, |u| by_user[u as usize], &s.datasets)
+}
+
+/// The countries of the downloads of `datasets`, as [`all_countries`]; `country` gives
+/// a user's country number.
+pub fn countries<'a>(
+    s: &Summary,
+    t: &Countries,
+    country: impl Fn(u32) -> CountryId,
+    datasets: impl IntoIterator<Item = &'a DatasetAgg>,
+) -> Vec<CountryRow> {
+    #[derive(Clone, Copy, Default)]
+    struct Acc {
+        downloads: u64,
+        users: u64,
+        bytes_sent: u64,
+    }
+    let mut acc = [Acc::default(); 256];
+    // A user in several datasets counts once: marked when first met.
+    let mut met = vec![false; s.users.len()];
+    let (mut downloads, mut bytes_sent) = (0, 0);
+    for d in datasets {
+        for x in d.days() {
+            downloads += x.downloads;
+            bytes_sent += x.bytes_sent;
+        }
+        for u in d.user_totals() {
+            let c = &mut acc[country(u.user) as usize];
+            c.downloads += u.downloads;
+            c.bytes_sent += u.bytes_sent;
+            if !std::mem::replace(&mut met[u.user as usize], true) {
+                c.users += 1;
+            }
+        }
+    }
+    // Downloads with no address (AWS-internal ones, when kept) are nobody's: unknown.
+    let with_user: (u64, u64) = acc
+        .iter()
+        .fold((0, 0), |(d, b), a| (d + a.downloads, b + a.bytes_sent));
+    acc[0].downloads += downloads.saturating_sub(with_user.0);
+    acc[0].bytes_sent += bytes_sent.saturating_sub(with_user.1);
+    let mut rows: Vec<CountryRow> = acc
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| a.downloads > 0 || a.users > 0)
+        .map(|(i, a)| CountryRow {
+            country_code: t.code(i as CountryId).to_string(),
+            country: t.name(i as CountryId).to_string(),
+            downloads: a.downloads,
+            unique_users: a.users,
+            bytes_sent: a.bytes_sent,
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        (
+            a.country_code.is_empty(),
+            std::cmp::Reverse(a.downloads),
+            &a.country,
+        )
+            .cmp(&(
+                b.country_code.is_empty(),
+                std::cmp::Reverse(b.downloads),
+                &b.country,
+            ))
+    });
+    rows
+}
