@@ -4,7 +4,6 @@ use super::args::GeoFormat;
 use s3logdrop::geo::Countries;
 use s3logdrop::ip::parse_ip;
 use serde::Serialize;
-use serde_json::json;
 use std::io::{self, Write};
 
 /// One address's answer, in the order of its fields in the JSON line.
@@ -13,6 +12,14 @@ struct Answer<'a> {
     ip: String,
     country_code: Option<&'a str>,
     country: Option<&'a str>,
+}
+
+/// A table's source, as a JSON line.
+#[derive(Serialize)]
+struct SourceLine<'a> {
+    table: &'a str,
+    #[serde(flatten)]
+    source: &'a s3logdrop::geo::Source,
 }
 
 pub fn geo(ips: &[String], format: GeoFormat, sources: bool) -> Result<(), String> {
@@ -24,10 +31,11 @@ pub fn geo(ips: &[String], format: GeoFormat, sources: bool) -> Result<(), Strin
     if sources {
         let s = t.source();
         let line = match format {
-            GeoFormat::Jsonl => {
-                json!({"table": "country", "name": s.name, "date": s.date, "licence": s.licence})
-                    .to_string()
-            }
+            GeoFormat::Jsonl => serde_json::to_string(&SourceLine {
+                table: "country",
+                source: s,
+            })
+            .expect("a source serialises"),
             GeoFormat::Table => format!(
                 "country table: {} (data of {}); {}",
                 s.name, s.date, s.licence
@@ -45,10 +53,12 @@ pub fn geo(ips: &[String], format: GeoFormat, sources: bool) -> Result<(), Strin
         let code = (c != 0).then(|| t.code(c));
         let name = (c != 0).then(|| t.name(c));
         let line = match format {
-            GeoFormat::Jsonl => {
-                json!({"ip": key.to_addr().to_string(), "country_code": code, "country": name})
-                    .to_string()
-            }
+            GeoFormat::Jsonl => serde_json::to_string(&Answer {
+                ip: key.to_addr().to_string(),
+                country_code: code,
+                country: name,
+            })
+            .expect("an answer serialises"),
             GeoFormat::Table => format!(
                 "{:<40} {:<3} {}",
                 key.to_addr(),
