@@ -532,3 +532,46 @@ fn a_run_killed_in_the_middle_leaves_the_snapshot_as_it_was() {
     );
     assert_eq!(again["files_skipped"].as_u64(), Some(2));
 }
+
+/// `geo` answers from the built-in table, one JSON line an address (null where no
+/// country), and names a bad address without hiding the others' answers.
+#[test]
+fn geo_prints_each_address_country() {
+    let out = bin()
+        .args([
+            "geo",
+            "--format",
+            "jsonl",
+            "8.8.8.8",
+            "2001:0db8::1",
+            "::ffff:193.0.6.139",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let lines: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            serde_json::json!({"ip": "8.8.8.8", "country_code": "US", "country": "United States"}),
+            serde_json::json!({"ip": "2001:db8::1", "country_code": null, "country": null}),
+            serde_json::json!({"ip": "193.0.6.139", "country_code": "NL", "country": "Netherlands"}),
+        ]
+    );
+    let out = bin()
+        .args(["geo", "--sources", "8.8.8.8", "not-an-ip"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("geo-whois-asn-country") && text.contains("CC BY 4.0"),
+        "{text}"
+    );
+    assert!(text.contains("United States"), "{text}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not an IP address: not-an-ip"));
+}
