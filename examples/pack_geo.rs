@@ -36,8 +36,8 @@ fn run(geo: &Path, names: &Path, out: &Path) -> Result<(), String> {
     let source = Source {
         name: format!("{name} {version}"),
         date,
-        licence: "CC BY 4.0, the five Regional Internet Registries' data, \u{a9} NRO (nro.net), \
-                  compiled by ip-location-db"
+        licence: "the five Regional Internet Registries' records, \u{a9} NRO (nro.net), \
+                  CC BY 4.0, compiled by ip-location-db"
             .into(),
     };
     let bytes = pack::pack(

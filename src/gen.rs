@@ -160,11 +160,24 @@ impl Generator {
         // A stable address per client; one in six is IPv6, some IPv6 spelled long-hand.
         let h = Rng::new(client.wrapping_mul(0x9E37_79B9) ^ self.cfg.seed).next_u64();
         if client % 6 == 5 {
+            // Within the /32s of large access networks in the US, Germany, China, France,
+            // Japan, Brazil and the United Kingdom, so that the countries look like a
+            // real bucket's.
+            const NETS: [(u16, u16); 7] = [
+                (0x2600, 0x1700),
+                (0x2003, 0x00e2),
+                (0x240e, 0x03b0),
+                (0x2a01, 0xcb00),
+                (0x2400, 0x4050),
+                (0x2804, 0x014c),
+                (0x2a02, 0x0c7f),
+            ];
+            let (p, q) = NETS[((h >> 40) % NETS.len() as u64) as usize];
             let (a, b, c) = ((h >> 16) & 0xffff, (h >> 32) & 0xffff, h & 0xff);
             let _ = if client % 12 == 11 {
-                write!(out, "2001:0db8:{a:x}:{b:x}:0:0:0:{c:x}")
+                write!(out, "{p:04x}:{q:04x}:{a:x}:{b:x}:0:0:0:{c:x}")
             } else {
-                write!(out, "2001:db8:{a:x}:{b:x}::{c:x}")
+                write!(out, "{p:x}:{q:x}:{a:x}:{b:x}::{c:x}")
             };
         } else {
             let _ = write!(

@@ -196,9 +196,8 @@ fn check(settings: &Settings, files: &[(String, Vec<u8>)], summary: &Summary) {
     assert_eq!(sum(|r| r.unique_users), report.unique_users);
 }
 
-/// A country table for the generated addresses (IPv4 11-138.x.x.x, IPv6 in
-/// 2001:db8::/32, the documentation prefix, in no country): three countries and an
-/// unknown stretch of IPv4.
+/// A country table for the generated addresses (IPv4 11-138.x.x.x; IPv6, in no range
+/// here): three countries and an unknown stretch of IPv4.
 fn test_countries() -> Countries {
     let v4 = |a: u32| a << 24;
     let csv4 = format!(

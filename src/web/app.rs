@@ -281,6 +281,16 @@ impl Analysis {
         to_js(&rows)
     }
 
+    /// The countries of one dataset's downloads (`""`: all datasets), as the report's.
+    pub fn countries(&mut self, dataset: &str) -> Result<JsValue, JsError> {
+        if dataset.is_empty() {
+            return to_js(&self.report_ref().countries);
+        }
+        self.report_ref();
+        let table = crate::geo::Countries::builtin();
+        to_js(&report::dataset_countries(&self.summary, table, dataset))
+    }
+
     /// Turns publication rounding on or off (a way of showing the numbers: nothing is
     /// read again).
     pub fn set_publication(&mut self, on: bool) {

@@ -24,6 +24,7 @@ import puppeteer from 'puppeteer-core';
 import {
   root, dist, cli, serve, runCli, METRICS, SUMMARY_EXPORTS, ROW_EXPORTS, assertPrivate,
   generate, XSS, hostileLog, crlfBigFile, weeklyRows, PNG_MAGIC, csvRows, periodTable, datasetTable, delivery,
+  countryTable, countryRows,
 } from './support.mjs';
 
 const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
@@ -221,10 +222,16 @@ test('Firefox: the report — each period, the datasets, a chosen dataset, a map
   const datasets = await datasetTable(page);
   assert.ok(datasets.length > 3);
   assert.deepEqual(datasets, want.slice(0, datasets.length), 'dataset table');
+  assert.deepEqual(await countryTable(page), countryRows(path.join(out, 'downloads_by_country.csv')), 'country table');
+  assert.equal(await downloadText(page, 'downloads_by_country.csv'), fs.readFileSync(path.join(out, 'downloads_by_country.csv'), 'utf8'));
   await page.select('[data-testid=period]', 'month');
   await page.select('[data-testid=dataset]', want[0][0]);
   assert.deepEqual(await periodTable(page), csvRows(path.join(out, 'downloads_per_dataset_per_month.csv'))
     .filter((r) => r[0] === want[0][0]).map((r) => r.slice(1)), 'the chosen dataset\'s months');
+  // The chosen dataset's countries add up to its row of downloads_per_dataset.csv.
+  const mine = await countryTable(page);
+  const sum = (i) => String(mine.reduce((n, r) => n + Number(r[i]), 0));
+  assert.deepEqual([sum(1), sum(2), sum(3)], [want[0][2], want[0][3], want[0][4]], 'the chosen dataset\'s countries');
   const svg = await downloadText(page, 'downloads_over_time.svg');
   assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
   assert.equal(await page.evaluate((t) => !!new DOMParser().parseFromString(t, 'image/svg+xml').querySelector('parsererror'), svg), false);

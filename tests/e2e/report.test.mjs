@@ -13,6 +13,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
   useBrowser, openPage, waitDone, runCli, downloadBytes, assertPrivate, csvRows, periodTable, datasetTable, delivery,
+  countryTable, countryRows,
 } from './support.mjs';
 
 const env = useBrowser('s3logdrop-report-');
@@ -44,13 +45,28 @@ test('each period table, the datasets and a chosen dataset equal the CLI files',
   const want = csvRows(path.join(out, 'downloads_per_dataset.csv'));
   assert.ok(datasets.length > 3);
   assert.deepEqual(datasets, want.slice(0, datasets.length), 'dataset table');
-  // Choosing a dataset shows its months.
+  // The countries equal downloads_by_country.csv, and their number is in the headline.
+  const countries = countryRows(path.join(out, 'downloads_by_country.csv'));
+  assert.ok(countries.length > 5, `the delivery's addresses are in several countries: ${countries.length}`);
+  assert.deepEqual(await countryTable(page), countries, 'country table');
+  assert.equal(await page.textContent('[data-testid=summary] [data-metric=countries]'),
+    String(cli.countries.filter((c) => c.country_code).length));
+  assert.match(await page.textContent('[data-testid=countries-note]'), /no address is sent anywhere/);
+  assert.match(await page.textContent('[data-testid=countries-source]'), new RegExp(`CC BY 4\\.0.*data of ${cli.country_data.date}`));
+  const csvCountries = await downloadBytes(page, 'downloads_by_country.csv');
+  assert.equal(csvCountries.bytes.toString(), fs.readFileSync(path.join(out, 'downloads_by_country.csv'), 'utf8'));
+  // Choosing a dataset shows its months, and its countries, which add up to its row of
+  // downloads_per_dataset.csv (a user is in one country).
   await choose(page, 'period', 'month');
   const name = want[0][0];
   await choose(page, 'dataset', name);
   const months = csvRows(path.join(out, 'downloads_per_dataset_per_month.csv'))
     .filter((r) => r[0] === name).map((r) => r.slice(1));
   assert.deepEqual(await periodTable(page), months, `months of ${name}`);
+  const mine = await countryTable(page);
+  assert.notDeepEqual(mine, countries);
+  const sum = (i) => String(mine.reduce((n, r) => n + Number(r[i]), 0));
+  assert.deepEqual([sum(1), sum(2), sum(3)], [want[0][2], want[0][3], want[0][4]], `countries of ${name}`);
   assert.match(await page.textContent('#period-note'), new RegExp(`^${name.replace(/[/.]/g, '\\$&')}: downloads per month`));
   assertPrivate(requests, loadedAt, env.server.url);
   // The chosen period is remembered.

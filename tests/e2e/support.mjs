@@ -236,6 +236,21 @@ export function datasetTable(page) {
   }));
 }
 
+/** The country table as [country_code, downloads, unique_users, bytes_sent] rows. */
+export function countryTable(page) {
+  return page.$$eval('[data-testid=country-table] tbody tr', (trs) => trs.map((tr) => {
+    const v = (c) => tr.querySelector(`[data-col=${c}]`).dataset.value;
+    return [tr.dataset.country, v('downloads'), v('unique_users'), v('bytes_sent')];
+  }));
+}
+
+/** The rows of downloads_by_country.csv the page shows: the 25 most downloaded countries, then the unknown ones. */
+export function countryRows(file) {
+  // The code is first and the numbers last: a country's name may hold a comma.
+  const rows = csvRows(file).map((r) => [r[0], ...r.slice(-3)]);
+  return rows.filter((r) => r[0]).slice(0, 25).concat(rows.filter((r) => !r[0]));
+}
+
 /** A delivery folder spread over months, with hundreds of users and many datasets (made once per scratch folder). */
 export function delivery(work) {
   const d = path.join(work, 'delivery');

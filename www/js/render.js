@@ -35,7 +35,7 @@ export function render() {
   const rep = report;
   el.results.hidden = false;
   el.clear.disabled = false;
-  const values = { ...rep, datasets: rep.datasets.length };
+  const values = { ...rep, datasets: rep.datasets.length, countries: rep.countries.filter((c) => c.country_code).length };
   const kinds = { downloads: 'count', unique_users: 'users' };
   for (const dd of el.results.querySelectorAll('[data-metric]')) {
     const v = values[dd.dataset.metric];
@@ -90,9 +90,45 @@ export function renderPeriod() {
       numberCell(size(r.bytes_sent), r.bytes_sent, 'bytes_sent'));
     el.periodTable.append(tr);
   }
+  renderCountries(dataset, shownName);
   el.methods.textContent = state.analysis.methods(period);
   for (const b of document.querySelectorAll('[data-file="period.csv"]')) text(b, `downloads_per_${period}.csv`);
   drawChart();
+}
+
+/** The countries of the chosen dataset's downloads (all datasets: the report's). */
+function renderCountries(dataset, shownName) {
+  const rows = dataset ? state.analysis.countries(dataset) : report.countries;
+  const known = rows.filter((c) => c.country_code);
+  const unknown = rows.find((c) => !c.country_code);
+  // The most downloaded countries, then always the downloads of no known country.
+  const shown = known.slice(0, SHOWN).concat(unknown ? [unknown] : []);
+  const total = rows.reduce((n, c) => n + c.downloads, 0);
+  el.countryTable.replaceChildren();
+  for (const c of shown) {
+    const tr = make('tr');
+    tr.dataset.country = c.country_code;
+    const name = make('th', c.country_code ? c.country : 'Unknown');
+    name.scope = 'row';
+    name.dataset.value = c.country_code;
+    if (c.country_code) name.append(make('span', c.country_code, 'code'));
+    const share = total ? (100 * c.downloads) / total : 0;
+    tr.append(name,
+      countCell(c.downloads, 'count', 'downloads'),
+      countCell(c.unique_users, 'users', 'unique_users'),
+      numberCell(size(c.bytes_sent), c.bytes_sent, 'bytes_sent'),
+      cellOf(`${share.toFixed(1)}%`, share.toFixed(3), 'share'));
+    el.countryTable.append(tr);
+  }
+  const whose = dataset ? `${shownName}: downloads` : 'Downloads';
+  const more = known.length > SHOWN ? ` The ${SHOWN} with the most downloads are shown; downloads_by_country.csv has them all.` : '';
+  text(el.countriesNote, `${whose} from ${count(known.length)} ${known.length === 1 ? 'country' : 'countries'}, by the country of the user's address. ` +
+    'Addresses are looked up in a table inside this page: no address is sent anywhere. ' +
+    '“Unknown” is an address in no country\'s range (a private network, as requests through a VPC endpoint show) ' +
+    `or a request with no address.${more}`);
+  const src = report.country_data;
+  text(el.countriesSource, `Country data: ${src.licence} (${src.name}, data of ${src.date}). Registry countries are where a network is registered, ` +
+    'which is usually, not always, where its users are.');
 }
 
 function renderNotes(rep) {
