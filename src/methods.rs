@@ -174,7 +174,11 @@ pub fn paragraph(settings: &Settings, report: &Report, period: Period) -> String
             plural(settings.datasets.len() as u64, "key prefix", "key prefixes")
         )
     });
-    let known = report.countries.iter().filter(|c| !c.country_code.is_empty()).count();
+    let known = report
+        .countries
+        .iter()
+        .filter(|c| !c.country_code.is_empty())
+        .count();
     p.push(format!(
         "A user's country is the one where their IP address is registered in {} (data of {}), looked up on the same computer; downloads came from {}.",
         report.country_data.licence,

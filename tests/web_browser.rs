@@ -33,8 +33,14 @@ fn part(worker: &mut Session, name: &str, bytes: &[u8]) -> PartOfFile {
     worker.end_part().unwrap().unwrap()
 }
 
+/// The country table, as the page's main program hands it over at start.
+fn provide_countries() {
+    s3logdrop::geo::provide(include_bytes!("../src/geo/countries.bin"));
+}
+
 #[wasm_bindgen_test]
 fn merged_parts_give_the_whole_and_the_same_outputs() {
+    provide_countries();
     let files: [(&str, &[u8]); 3] = [("a.log", EDGE), ("b.log", CORPUS), ("d.log", EDGE)];
     let whole = summary(&files);
     let mut a = Analysis::new(&default_settings()).unwrap();
@@ -115,6 +121,7 @@ fn the_chart_is_drawn_on_a_canvas() {
     canvas.set_width(800);
     canvas.set_height(500);
     doc.body().unwrap().append_child(&canvas).unwrap();
+    provide_countries();
     let mut a = Analysis::new(&default_settings()).unwrap();
     a.add(&summary(&[("b.log", CORPUS)]).to_bytes()).unwrap();
     a.commit().unwrap();

@@ -3,4 +3,8 @@
 #[cfg(target_arch = "wasm32")]
 pub use s3logdrop::web::app::*;
 
-fn main() {}
+fn main() {
+    // The country table lives in this program only (the workers make no report).
+    #[cfg(target_arch = "wasm32")]
+    s3logdrop::geo::provide(include_bytes!("../geo/countries.bin"));
+}

@@ -14,7 +14,27 @@ use std::io::Read;
 use std::sync::OnceLock;
 
 /// The packed table built into the program (see the module's text).
+#[cfg(not(target_arch = "wasm32"))]
 static BUILTIN: &[u8] = include_bytes!("countries.bin");
+
+/// In the page, the packed table, handed over by the page's main program at start
+/// (`src/bin/app.rs`): the workers' program, which makes no report, does not carry it.
+#[cfg(target_arch = "wasm32")]
+static PROVIDED: OnceLock<&'static [u8]> = OnceLock::new();
+
+/// Hands the packed table to [`Countries::builtin`] (in the page; the first one given
+/// stays).
+#[cfg(target_arch = "wasm32")]
+pub fn provide(packed: &'static [u8]) {
+    let _ = PROVIDED.set(packed);
+}
+
+fn builtin_bytes() -> &'static [u8] {
+    #[cfg(not(target_arch = "wasm32"))]
+    return BUILTIN;
+    #[cfg(target_arch = "wasm32")]
+    return PROVIDED.get().copied().unwrap_or_default();
+}
 
 /// The packed form's version: [`Countries::from_packed`] refuses any other.
 const FORMAT: u32 = 1;
@@ -64,7 +84,9 @@ impl Countries {
     /// The table built into the program, unpacked on first use.
     pub fn builtin() -> &'static Countries {
         static TABLE: OnceLock<Countries> = OnceLock::new();
-        TABLE.get_or_init(|| Countries::from_packed(BUILTIN).expect("the built-in table unpacks"))
+        TABLE.get_or_init(|| {
+            Countries::from_packed(builtin_bytes()).expect("the built-in country table unpacks")
+        })
     }
 
     /// The country of an address: its number, 0 when no range holds it.
