@@ -3,7 +3,7 @@
 //! part marked), the datasets, top objects, totals. Pure functions.
 
 use crate::geo::tally::{self, CountryRow};
-use crate::geo::{Countries, Source};
+use crate::geo::{Countries, CountryId, Source};
 use crate::period::Period;
 use crate::summary::HashMap;
 use crate::summary::{DatasetAgg, FileNote, ObjAgg, Read, RejectSample, Removed, Summary};
@@ -455,10 +455,15 @@ pub fn dataset_periods(s: &Summary, name: &str, period: Period) -> Vec<PeriodRow
 }
 
 /// The countries of the downloads of the dataset `name` (none for a dataset it does not
-/// have): its users looked up in `table`.
-pub fn dataset_countries(s: &Summary, table: &Countries, name: &str) -> Vec<CountryRow> {
+/// have); `by_user` is [`tally::user_countries`]'s.
+pub fn dataset_countries(
+    s: &Summary,
+    table: &Countries,
+    by_user: &[CountryId],
+    name: &str,
+) -> Vec<CountryRow> {
     let d = s.datasets.iter().filter(|d| d.name == name);
-    tally::countries(s, table, |u| table.lookup(s.users.ip(u)), d)
+    tally::countries(s, table, by_user, d)
 }
 
 /// The lab's weekly columns, from the week series.

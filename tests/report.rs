@@ -8,7 +8,7 @@ mod common;
 
 use common::{generated_logs, run_files};
 use s3logdrop::datasets::{parse_mapping, Datasets, OTHER};
-use s3logdrop::geo::tally::CountryRow;
+use s3logdrop::geo::tally::{user_countries, CountryRow};
 use s3logdrop::geo::{pack, Countries, Source};
 use s3logdrop::ip::IpKey;
 use s3logdrop::parse::Parser;
@@ -184,7 +184,7 @@ fn check(settings: &Settings, files: &[(String, Vec<u8>)], summary: &Summary) {
     assert_eq!(report.countries, naive_countries(&table, &all));
     for (name, mine) in &by {
         assert_eq!(
-            dataset_countries(summary, &table, name),
+            dataset_countries(summary, &table, &user_countries(summary, &table), name),
             naive_countries(&table, mine),
             "{name}"
         );

@@ -1,5 +1,5 @@
 //! Downloads by country: each user's address looked up once, when the report is made
-//! (never once per line), and the datasets' per-user totals added up by country.
+//! (never once per line), and each day's per-user downloads added up by country.
 
 use super::{Countries, CountryId};
 use crate::summary::{DatasetAgg, Summary};
@@ -21,7 +21,7 @@ pub struct CountryRow {
     pub bytes_sent: u64,
 }
 
-/// Each user's country number, by user id.
+/// Each user's country number, by user id: each distinct user looked up once.
 pub fn user_countries(s: &Summary, t: &Countries) -> Vec<CountryId> {
     s.users.iter().map(|(ip, _)| t.lookup(ip)).collect()
 }
@@ -29,16 +29,15 @@ pub fn user_countries(s: &Summary, t: &Countries) -> Vec<CountryId> {
 /// The countries of the downloads of all the datasets, most downloaded first (ties by
 /// name), "Unknown" last.
 pub fn all_countries(s: &Summary, t: &Countries) -> Vec<CountryRow> {
-    let by_user = user_countries(s, t);
-    countries(s, t, |u| by_user[u as usize], &s.datasets)
+    countries(s, t, &user_countries(s, t), &s.datasets)
 }
 
-/// The countries of the downloads of `datasets`, as [`all_countries`]; `country` gives
-/// a user's country number.
+/// The countries of the downloads of `datasets`, as [`all_countries`]; `by_user` is
+/// [`user_countries`]'s.
 pub fn countries<'a>(
     s: &Summary,
     t: &Countries,
-    country: impl Fn(u32) -> CountryId,
+    by_user: &[CountryId],
     datasets: impl IntoIterator<Item = &'a DatasetAgg>,
 ) -> Vec<CountryRow> {
     #[derive(Clone, Copy, Default)]
@@ -48,29 +47,26 @@ pub fn countries<'a>(
         bytes_sent: u64,
     }
     let mut acc = [Acc::default(); 256];
-    // A user in several datasets counts once: marked when first met.
+    // A user on several days or in several datasets counts once: marked when first met.
     let mut met = vec![false; s.users.len()];
-    let (mut downloads, mut bytes_sent) = (0, 0);
     for d in datasets {
         for x in d.days() {
-            downloads += x.downloads;
-            bytes_sent += x.bytes_sent;
-        }
-        for u in d.user_totals() {
-            let c = &mut acc[country(u.user) as usize];
-            c.downloads += u.downloads;
-            c.bytes_sent += u.bytes_sent;
-            if !std::mem::replace(&mut met[u.user as usize], true) {
-                c.users += 1;
+            let (mut downloads, mut bytes_sent) = (0, 0);
+            for (&u, c) in x.users.iter().zip(x.counts) {
+                let a = &mut acc[by_user[u as usize] as usize];
+                a.downloads += c.downloads;
+                a.bytes_sent += c.bytes_sent;
+                if !std::mem::replace(&mut met[u as usize], true) {
+                    a.users += 1;
+                }
+                downloads += c.downloads;
+                bytes_sent += c.bytes_sent;
             }
+            // Downloads with no address (AWS-internal ones, when kept) are nobody's.
+            acc[0].downloads += x.downloads.saturating_sub(downloads);
+            acc[0].bytes_sent += x.bytes_sent.saturating_sub(bytes_sent);
         }
     }
-    // Downloads with no address (AWS-internal ones, when kept) are nobody's: unknown.
-    let with_user: (u64, u64) = acc
-        .iter()
-        .fold((0, 0), |(d, b), a| (d + a.downloads, b + a.bytes_sent));
-    acc[0].downloads += downloads.saturating_sub(with_user.0);
-    acc[0].bytes_sent += bytes_sent.saturating_sub(with_user.1);
     let mut rows: Vec<CountryRow> = acc
         .iter()
         .enumerate()

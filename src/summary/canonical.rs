@@ -21,13 +21,9 @@ struct Canonical<'a> {
     file_notes: &'a Vec<FileNote>,
 }
 
-/// A dataset: its DOI, per day downloads, bytes and users, and each user's downloads
-/// and bytes.
-type CanonicalDataset<'a> = (
-    &'a str,
-    Vec<(Day, u64, u64, Vec<IpKey>)>,
-    BTreeMap<IpKey, (u64, u64)>,
-);
+/// A dataset: its DOI and, per day, downloads, bytes and users with their downloads and
+/// bytes.
+type CanonicalDataset<'a> = (&'a str, Vec<(Day, u64, u64, Vec<(IpKey, u64, u64)>)>);
 
 /// An object: downloads, bytes, users, dataset name, first and last download, sizes.
 type CanonicalObject<'a> = (
@@ -99,20 +95,17 @@ impl Summary {
                     let days = d
                         .days()
                         .map(|x| {
-                            (
-                                x.day,
-                                x.downloads,
-                                x.bytes_sent,
-                                ips(&self.users, x.users.iter().copied()),
-                            )
+                            let mut users: Vec<(IpKey, u64, u64)> = x
+                                .users
+                                .iter()
+                                .zip(x.counts)
+                                .map(|(&u, c)| (self.users.ip(u), c.downloads, c.bytes_sent))
+                                .collect();
+                            users.sort_unstable();
+                            (x.day, x.downloads, x.bytes_sent, users)
                         })
                         .collect();
-                    let totals = d
-                        .user_totals()
-                        .iter()
-                        .map(|t| (self.users.ip(t.user), (t.downloads, t.bytes_sent)))
-                        .collect();
-                    (d.name.as_str(), (d.doi.as_str(), days, totals))
+                    (d.name.as_str(), (d.doi.as_str(), days))
                 })
                 .collect(),
             objects: canonical_objects(self, &self.objects),

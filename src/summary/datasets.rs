@@ -1,6 +1,8 @@
 //! Downloads per dataset and day: the time-resolved part of the summary. Every period's
 //! numbers (all datasets, or one) are sums and unions of days, so one set of days serves
-//! the day, week, month, quarter and year tables alike.
+//! the day, week, month, quarter and year tables alike. A day keeps each of its users'
+//! downloads and bytes too: where the downloads came from (a user's country) is added up
+//! from those when the report is made.
 
 use crate::time::Day;
 use serde::de::{DeserializeSeed, Error as _, SeqAccess, Visitor};
@@ -20,6 +22,24 @@ pub struct DayAgg<'a> {
     /// The users (ids of the summary's `Users`) who downloaded that day, in increasing
     /// order, each once.
     pub users: &'a [u32],
+    /// Each of those users' downloads and bytes that day (`counts[i]` is `users[i]`'s).
+    pub counts: &'a [UserCount],
+}
+
+/// One user's downloads and bytes of a dataset on a day.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UserCount {
+    /// Counted downloads.
+    pub downloads: u64,
+    /// Sum of their bytes_sent.
+    pub bytes_sent: u64,
+}
+
+impl UserCount {
+    fn add(&mut self, o: UserCount) {
+        self.downloads += o.downloads;
+        self.bytes_sent += o.bytes_sent;
+    }
 }
 
 /// A day's totals; its users are `users[end of the day before..end]` of its dataset.
@@ -31,18 +51,7 @@ struct DayHead {
     end: usize,
 }
 
-/// One user's downloads of a dataset, over all its days.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct UserTotal {
-    /// The user's id in the summary's `Users`.
-    pub user: u32,
-    /// Counted downloads.
-    pub downloads: u64,
-    /// Sum of their bytes_sent.
-    pub bytes_sent: u64,
-}
-
-/// A dataset: its name, DOI, days and users' totals. The days' users are kept end to end in one list
+/// A dataset: its name, DOI and days. The days' users are kept end to end in one list
 /// (each day's sorted, each id once in a day): most (dataset, day) pairs have a handful
 /// of users, and a list each cost an allocation each, tens of thousands of them to make,
 /// send, merge and free for a gigabyte of logs.
@@ -56,13 +65,8 @@ pub struct DatasetAgg {
     heads: Vec<DayHead>,
     /// The days' users, day after day.
     users: Vec<u32>,
-    /// Each user's downloads and bytes (which country or network they come from is
-    /// worked out from these, per user, when the report is made). Appended to as users'
-    /// runs of downloads end, repeats allowed; combined (sorted by user, each once)
-    /// whenever it doubles and when read.
-    totals: Vec<UserTotal>,
-    /// The length of `totals` after it was last combined.
-    combined: usize,
+    /// Beside `users`: each one's downloads and bytes that day.
+    counts: Vec<UserCount>,
 }
 
 impl DatasetAgg {
@@ -82,6 +86,7 @@ impl DatasetAgg {
             downloads: h.downloads,
             bytes_sent: h.bytes_sent,
             users: &self.users[self.start(i)..h.end],
+            counts: &self.counts[self.start(i)..h.end],
         })
     }
 
@@ -90,60 +95,28 @@ impl DatasetAgg {
         self.heads.is_empty()
     }
 
-    /// Each user's downloads and bytes, by user id, each user once (once the summary is
-    /// normalised).
-    pub fn user_totals(&self) -> &[UserTotal] {
-        debug_assert_eq!(self.combined, self.totals.len(), "read before normalize");
-        &self.totals
-    }
-
-    /// Adds downloads and bytes to a user's totals.
-    #[inline]
-    pub fn add_user_total(&mut self, user: u32, downloads: u64, bytes_sent: u64) {
-        self.totals.push(UserTotal {
-            user,
-            downloads,
-            bytes_sent,
-        });
-        if self.totals.len() >= DEDUP_MIN.max(2 * self.combined) {
-            self.combine();
-        }
-    }
-
-    /// Sorts the users' totals and adds up each user's.
-    pub fn combine(&mut self) {
-        if self.combined == self.totals.len() && self.totals.is_sorted_by(|a, b| a.user < b.user) {
-            return;
-        }
-        self.totals.sort_unstable_by_key(|t| t.user);
-        let mut out = 0;
-        for i in 0..self.totals.len() {
-            let t = self.totals[i];
-            if out > 0 && self.totals[out - 1].user == t.user {
-                let o = &mut self.totals[out - 1];
-                o.downloads += t.downloads;
-                o.bytes_sent += t.bytes_sent;
-            } else {
-                self.totals[out] = t;
-                out += 1;
-            }
-        }
-        self.totals.truncate(out);
-        self.combined = out;
-    }
-
     /// Where day `i`'s users start.
     fn start(&self, i: usize) -> usize {
         i.checked_sub(1).map_or(0, |j| self.heads[j].end)
     }
 
-    /// Adds to the day `day` these downloads, bytes and users (sorted, each once).
-    /// Logs come mostly in time order: a day after every other is appended; an earlier
-    /// day is found and its users merged.
-    pub fn add_day(&mut self, day: Day, downloads: u64, bytes_sent: u64, users: &[u32]) {
+    /// Adds to the day `day` these downloads, bytes and users (sorted, each once) with
+    /// their downloads and bytes (`counts[i]` is `users[i]`'s). Logs come mostly in time
+    /// order: a day after every other is appended; an earlier day is found and its users
+    /// merged.
+    pub fn add_day(
+        &mut self,
+        day: Day,
+        downloads: u64,
+        bytes_sent: u64,
+        users: &[u32],
+        counts: &[UserCount],
+    ) {
         debug_assert!(users.windows(2).all(|w| w[0] < w[1]));
+        debug_assert_eq!(users.len(), counts.len());
         if self.heads.last().is_none_or(|h| h.day < day) {
             self.users.extend_from_slice(users);
+            self.counts.extend_from_slice(counts);
             self.heads.push(DayHead {
                 day,
                 downloads,
@@ -152,12 +125,19 @@ impl DatasetAgg {
             });
             return;
         }
-        self.add_earlier(day, downloads, bytes_sent, users);
+        self.add_earlier(day, downloads, bytes_sent, users, counts);
     }
 
     #[cold]
     #[inline(never)]
-    fn add_earlier(&mut self, day: Day, downloads: u64, bytes_sent: u64, users: &[u32]) {
+    fn add_earlier(
+        &mut self,
+        day: Day,
+        downloads: u64,
+        bytes_sent: u64,
+        users: &[u32],
+        counts: &[UserCount],
+    ) {
         let (i, range) = match self.heads.binary_search_by_key(&day, |h| h.day) {
             Ok(i) => (i, self.start(i)..self.heads[i].end),
             Err(i) => {
@@ -174,20 +154,38 @@ impl DatasetAgg {
                 (i, at..end)
             }
         };
-        let old = &self.users[range.clone()];
+        let (old, old_counts) = (&self.users[range.clone()], &self.counts[range.clone()]);
         let mut merged = Vec::with_capacity(old.len() + users.len());
+        let mut merged_counts = Vec::with_capacity(old.len() + users.len());
         let (mut a, mut b) = (0, 0);
         while a < old.len() && b < users.len() {
             match old[a].cmp(&users[b]) {
-                std::cmp::Ordering::Less => (merged.push(old[a]), a += 1),
-                std::cmp::Ordering::Greater => (merged.push(users[b]), b += 1),
-                std::cmp::Ordering::Equal => (merged.push(old[a]), (a, b) = (a + 1, b + 1)),
-            };
+                std::cmp::Ordering::Less => {
+                    merged.push(old[a]);
+                    merged_counts.push(old_counts[a]);
+                    a += 1;
+                }
+                std::cmp::Ordering::Greater => {
+                    merged.push(users[b]);
+                    merged_counts.push(counts[b]);
+                    b += 1;
+                }
+                std::cmp::Ordering::Equal => {
+                    let mut c = old_counts[a];
+                    c.add(counts[b]);
+                    merged.push(old[a]);
+                    merged_counts.push(c);
+                    (a, b) = (a + 1, b + 1);
+                }
+            }
         }
         merged.extend_from_slice(&old[a..]);
         merged.extend_from_slice(&users[b..]);
+        merged_counts.extend_from_slice(&old_counts[a..]);
+        merged_counts.extend_from_slice(&counts[b..]);
         let grown = merged.len() - range.len();
-        self.users.splice(range, merged);
+        self.users.splice(range.clone(), merged);
+        self.counts.splice(range, merged_counts);
         let h = &mut self.heads[i];
         h.downloads += downloads;
         h.bytes_sent += bytes_sent;
@@ -197,36 +195,16 @@ impl DatasetAgg {
     }
 }
 
-/// Serialised as (name, doi, days, users' totals), a day as (day, downloads, bytes_sent,
-/// the gaps between successive user ids): the gaps are small numbers, which postcard
-/// writes in one or two bytes; a user's total as (the gap from the user before,
-/// downloads, bytes_sent). Totals are written combined.
+/// Serialised as (name, doi, days), a day as (day, downloads, bytes_sent, users), a user
+/// as (the gap from the user before, downloads, bytes_sent): the gaps and most counts are
+/// small numbers, which postcard writes in one or two bytes.
 impl Serialize for DatasetAgg {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut t = s.serialize_tuple(4)?;
+        let mut t = s.serialize_tuple(3)?;
         t.serialize_element(&self.name)?;
         t.serialize_element(&self.doi)?;
         t.serialize_element(&Days(self))?;
-        if self.combined == self.totals.len() {
-            t.serialize_element(&Totals(&self.totals))?;
-        } else {
-            let mut c = self.clone();
-            c.combine();
-            t.serialize_element(&Totals(&c.totals))?;
-        }
         t.end()
-    }
-}
-
-struct Totals<'a>(&'a [UserTotal]);
-
-impl Serialize for Totals<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut prev = 0;
-        s.collect_seq(self.0.iter().map(|t| {
-            let gap = t.user - std::mem::replace(&mut prev, t.user);
-            (gap, t.downloads, t.bytes_sent)
-        }))
     }
 }
 
@@ -237,18 +215,21 @@ impl Serialize for Days<'_> {
         s.collect_seq(
             self.0
                 .days()
-                .map(|d| (d.day, d.downloads, d.bytes_sent, Gaps(d.users))),
+                .map(|d| (d.day, d.downloads, d.bytes_sent, Gaps(d.users, d.counts))),
         )
     }
 }
 
-/// Sorted ids written as the gaps between them.
-struct Gaps<'a>(&'a [u32]);
+/// Sorted ids written as the gaps between them, each with its counts.
+struct Gaps<'a>(&'a [u32], &'a [UserCount]);
 
 impl Serialize for Gaps<'_> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut prev = 0;
-        s.collect_seq(self.0.iter().map(|&u| u - std::mem::replace(&mut prev, u)))
+        s.collect_seq(self.0.iter().zip(self.1).map(|(&u, c)| {
+            let gap = u - std::mem::replace(&mut prev, u);
+            (gap, c.downloads, c.bytes_sent)
+        }))
     }
 }
 
@@ -259,7 +240,7 @@ impl<'de> Deserialize<'de> for DatasetAgg {
         impl<'de> Visitor<'de> for Whole {
             type Value = DatasetAgg;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a dataset: name, doi, days, users' totals")
+                f.write_str("a dataset: name, doi, days")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<DatasetAgg, A::Error> {
                 let missing = || A::Error::custom("a dataset is cut short");
@@ -268,31 +249,10 @@ impl<'de> Deserialize<'de> for DatasetAgg {
                 let mut out = DatasetAgg::new(name, doi);
                 seq.next_element_seed(DaysSeed(&mut out))?
                     .ok_or_else(missing)?;
-                let totals: Vec<(u32, u64, u64)> = seq.next_element()?.ok_or_else(missing)?;
-                let mut prev: Option<u32> = None;
-                out.totals.reserve_exact(totals.len());
-                for (gap, downloads, bytes_sent) in totals {
-                    let user = match prev {
-                        None => gap,
-                        Some(_) if gap == 0 => {
-                            return Err(A::Error::custom("a dataset names a user's total twice"))
-                        }
-                        Some(p) => p
-                            .checked_add(gap)
-                            .ok_or_else(|| A::Error::custom("a user id is out of range"))?,
-                    };
-                    prev = Some(user);
-                    out.totals.push(UserTotal {
-                        user,
-                        downloads,
-                        bytes_sent,
-                    });
-                }
-                out.combined = out.totals.len();
                 Ok(out)
             }
         }
-        d.deserialize_tuple(4, Whole)
+        d.deserialize_tuple(3, Whole)
     }
 }
 
@@ -345,7 +305,7 @@ impl<'de> Visitor<'de> for DaySeed<'_> {
         if d.heads.last().is_some_and(|h| h.day >= day) {
             return Err(A::Error::custom("a dataset's days are out of order"));
         }
-        seq.next_element_seed(GapsSeed(&mut d.users))?
+        seq.next_element_seed(GapsSeed(&mut d.users, &mut d.counts))?
             .ok_or_else(missing)?;
         d.heads.push(DayHead {
             day,
@@ -357,8 +317,8 @@ impl<'de> Visitor<'de> for DaySeed<'_> {
     }
 }
 
-/// A day's users from their gaps, appended to `.0`.
-struct GapsSeed<'a>(&'a mut Vec<u32>);
+/// A day's users from their gaps, appended to `.0`, their counts to `.1`.
+struct GapsSeed<'a>(&'a mut Vec<u32>, &'a mut Vec<UserCount>);
 
 impl<'de> DeserializeSeed<'de> for GapsSeed<'_> {
     type Value = ();
@@ -375,9 +335,10 @@ impl<'de> Visitor<'de> for GapsSeed<'_> {
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         if let Some(n) = seq.size_hint() {
             self.0.reserve(n.min(1 << 20));
+            self.1.reserve(n.min(1 << 20));
         }
         let mut prev: Option<u32> = None;
-        while let Some(gap) = seq.next_element::<u32>()? {
+        while let Some((gap, downloads, bytes_sent)) = seq.next_element::<(u32, u64, u64)>()? {
             let u = match prev {
                 None => gap,
                 Some(_) if gap == 0 => return Err(A::Error::custom("a day names a user twice")),
@@ -386,6 +347,10 @@ impl<'de> Visitor<'de> for GapsSeed<'_> {
                     .ok_or_else(|| A::Error::custom("a day's user id is out of range"))?,
             };
             self.0.push(u);
+            self.1.push(UserCount {
+                downloads,
+                bytes_sent,
+            });
             prev = Some(u);
         }
         Ok(())
@@ -395,14 +360,22 @@ impl<'de> Visitor<'de> for GapsSeed<'_> {
 /// What the scan adds to the datasets' days, held back until they are read: each
 /// dataset's downloads and users on its current day (the day of its last download).
 /// Touching a dataset's day record for every download costs a cache miss or two, and
-/// adding a user to a day's sorted list costs a search; here a download adds to a small
-/// record per dataset and appends its user, and the day's users are sorted once, when
-/// the dataset's day changes or the summary is read. Logs come in time order, mostly, so
-/// that is about once per (dataset, day).
+/// adding to a user's entry in a day's sorted list costs a search; here a download adds
+/// to a small record per dataset and to the last user entry (or appends one), and the
+/// day's users are sorted and added up once, when the dataset's day changes or the
+/// summary is read. Logs come in time order, mostly, so that is about once per
+/// (dataset, day).
 #[derive(Clone, Debug, Default)]
 pub struct Pending {
     /// By dataset.
     current: Vec<Current>,
+}
+
+/// A user's downloads and bytes, not yet in a day.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    user: u32,
+    count: UserCount,
 }
 
 /// A dataset's downloads and users on one day, not yet in its days.
@@ -411,53 +384,89 @@ pub struct Current {
     day: Day,
     downloads: u64,
     bytes_sent: u64,
-    /// Users, repeats allowed (a user who downloads from two datasets in turn is added
-    /// each time); de-duplicated whenever it doubles, so that it stays within twice the
-    /// day's distinct users.
-    users: Vec<u32>,
-    /// The length of `users` after the last de-duplication.
+    /// Users with their downloads, repeats allowed (a user who downloads from two
+    /// datasets in turn gets an entry each time); added up whenever it doubles, so that
+    /// it stays within twice the day's distinct users.
+    entries: Vec<Entry>,
+    /// The length of `entries` after it was last added up.
     distinct: usize,
+    /// Scratch lists for moving a day into its dataset.
+    users: Vec<u32>,
+    counts: Vec<UserCount>,
 }
 
-/// A day's list of users is de-duplicated when it reaches this length, at least.
+/// A day's entries are added up when they reach this length, at least.
 const DEDUP_MIN: usize = 64;
 
 impl Current {
-    /// Counts a download of `bytes`.
+    /// Counts a download of `bytes` with no user.
     #[inline]
     pub fn count(&mut self, bytes: u64) {
         self.downloads += 1;
         self.bytes_sent += bytes;
     }
 
-    /// Adds a user (repeats allowed).
+    /// Counts a download of `bytes` by `user`.
     #[inline]
-    pub fn add_user(&mut self, user: u32) {
-        self.users.push(user);
-        if self.users.len() >= DEDUP_MIN.max(2 * self.distinct) {
-            self.dedup();
+    pub fn count_user(&mut self, user: u32, bytes: u64) {
+        self.count(bytes);
+        match self.entries.last_mut() {
+            // A user's downloads of one dataset mostly come in a row.
+            Some(e) if e.user == user => {
+                e.count.downloads += 1;
+                e.count.bytes_sent += bytes;
+            }
+            _ => {
+                self.entries.push(Entry {
+                    user,
+                    count: UserCount {
+                        downloads: 1,
+                        bytes_sent: bytes,
+                    },
+                });
+                if self.entries.len() >= DEDUP_MIN.max(2 * self.distinct) {
+                    self.add_up();
+                }
+            }
         }
     }
 
-    fn dedup(&mut self) {
-        self.users.sort_unstable();
-        self.users.dedup();
-        self.distinct = self.users.len();
+    /// Sorts the entries by user and adds up each user's.
+    fn add_up(&mut self) {
+        self.entries.sort_unstable_by_key(|e| e.user);
+        let mut out: usize = 0;
+        for i in 0..self.entries.len() {
+            let e = self.entries[i];
+            match out.checked_sub(1).map(|o| &mut self.entries[o]) {
+                Some(last) if last.user == e.user => last.count.add(e.count),
+                _ => {
+                    self.entries[out] = e;
+                    out += 1;
+                }
+            }
+        }
+        self.entries.truncate(out);
+        self.distinct = out;
     }
 
-    /// Moves all of it into the dataset's days (the list kept for the next day).
+    /// Moves all of it into the dataset's days (the lists kept for the next day).
     fn flush(&mut self, d: &mut DatasetAgg) {
-        if self.downloads == 0 && self.users.is_empty() {
+        if self.downloads == 0 && self.entries.is_empty() {
             return;
         }
-        self.dedup();
+        self.add_up();
+        self.users.clear();
+        self.counts.clear();
+        self.users.extend(self.entries.iter().map(|e| e.user));
+        self.counts.extend(self.entries.iter().map(|e| e.count));
         d.add_day(
             self.day,
             std::mem::take(&mut self.downloads),
             std::mem::take(&mut self.bytes_sent),
             &self.users,
+            &self.counts,
         );
-        self.users.clear();
+        self.entries.clear();
         self.distinct = 0;
     }
 }
@@ -467,7 +476,7 @@ impl Pending {
     pub fn is_empty(&self) -> bool {
         self.current
             .iter()
-            .all(|c| c.downloads == 0 && c.users.is_empty())
+            .all(|c| c.downloads == 0 && c.entries.is_empty())
     }
 
     /// The current record of `dataset` for `day`: the one before it goes to its days if
@@ -504,7 +513,7 @@ impl Pending {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use std::collections::{BTreeMap, BTreeSet};
+    use std::collections::BTreeMap;
 
     /// (dataset, day, user, bytes) of counted downloads.
     fn events() -> impl Strategy<Value = Vec<(u32, Day, u32, u64)>> {
@@ -522,7 +531,7 @@ mod tests {
             let mut datasets: Vec<DatasetAgg> =
                 (0..4).map(|i| DatasetAgg::new(format!("d{i}"), String::new())).collect();
             let mut pending = Pending::default();
-            type Naive = BTreeMap<(u32, Day), (u64, u64, BTreeSet<u32>)>;
+            type Naive = BTreeMap<(u32, Day), (u64, u64, BTreeMap<u32, (u64, u64)>)>;
             let mut naive = Naive::new();
             for (i, &(dataset, day, user, bytes)) in events.iter().enumerate() {
                 if i == settle_at {
@@ -530,12 +539,13 @@ mod tests {
                     prop_assert!(pending.is_empty());
                 }
                 let c = pending.day(&mut datasets, dataset, day);
-                c.count(bytes);
-                c.add_user(user);
+                c.count_user(user, bytes);
                 let e = naive.entry((dataset, day)).or_default();
                 e.0 += 1;
                 e.1 += bytes;
-                e.2.insert(user);
+                let u = e.2.entry(user).or_default();
+                u.0 += 1;
+                u.1 += bytes;
             }
             pending.settle(&mut datasets);
             prop_assert!(pending.is_empty());
@@ -544,7 +554,12 @@ mod tests {
                 prop_assert!(d.days().collect::<Vec<_>>().windows(2).all(|w| w[0].day < w[1].day));
                 for x in d.days() {
                     prop_assert!(x.users.windows(2).all(|w| w[0] < w[1]));
-                    let users = x.users.iter().copied().collect();
+                    let users = x
+                        .users
+                        .iter()
+                        .zip(x.counts)
+                        .map(|(&u, c)| (u, (c.downloads, c.bytes_sent)))
+                        .collect();
                     got.insert((i as u32, x.day), (x.downloads, x.bytes_sent, users));
                 }
             }
@@ -559,20 +574,34 @@ mod tests {
                 (0i64..8, 0u64..9, prop::collection::btree_set(any::<u32>(), 0..40)), 0..30),
         ) {
             let mut d = DatasetAgg::new("a".into(), "10.1/x".into());
-            let mut naive: BTreeMap<Day, (u64, BTreeSet<u32>)> = BTreeMap::new();
+            type Naive = BTreeMap<Day, (u64, BTreeMap<u32, (u64, u64)>)>;
+            let mut naive = Naive::new();
             for (day, n, users) in adds {
                 let users: Vec<u32> = users.into_iter().collect();
-                d.add_day(day, n, 2 * n, &users);
+                // Each user's counts from its id and the day: repeats add up.
+                let count = |u: u32| UserCount { downloads: 1 + u as u64 % 3, bytes_sent: u as u64 + day as u64 };
+                let counts: Vec<UserCount> = users.iter().map(|&u| count(u)).collect();
+                d.add_day(day, n, 2 * n, &users, &counts);
                 let e = naive.entry(day).or_default();
                 e.0 += n;
-                e.1.extend(users);
+                for &u in &users {
+                    let x = e.1.entry(u).or_default();
+                    x.0 += count(u).downloads;
+                    x.1 += count(u).bytes_sent;
+                }
             }
-            let got: BTreeMap<Day, (u64, BTreeSet<u32>)> = d
+            let got: Naive = d
                 .days()
                 .map(|x| {
                     assert_eq!(x.bytes_sent, 2 * x.downloads);
                     assert!(x.users.windows(2).all(|w| w[0] < w[1]));
-                    (x.day, (x.downloads, x.users.iter().copied().collect()))
+                    let users = x
+                        .users
+                        .iter()
+                        .zip(x.counts)
+                        .map(|(&u, c)| (u, (c.downloads, c.bytes_sent)))
+                        .collect();
+                    (x.day, (x.downloads, users))
                 })
                 .collect();
             prop_assert_eq!(got, naive);
@@ -583,19 +612,17 @@ mod tests {
 
     #[test]
     fn a_day_naming_a_user_twice_or_days_out_of_order_are_refused() {
-        let read_with = |days: Vec<(i64, u64, u64, Vec<u32>)>, totals: Vec<(u32, u64, u64)>| {
-            postcard::from_bytes::<DatasetAgg>(
-                &postcard::to_stdvec(&("a", "", days, totals)).unwrap(),
-            )
+        let read = |days: Vec<(i64, u64, u64, Vec<u32>)>| {
+            // Each user with one download of 10 bytes.
+            let days: Vec<(i64, u64, u64, Vec<(u32, u64, u64)>)> = days
+                .into_iter()
+                .map(|(d, n, b, gaps)| (d, n, b, gaps.into_iter().map(|g| (g, 1, 10)).collect()))
+                .collect();
+            postcard::from_bytes::<DatasetAgg>(&postcard::to_stdvec(&("a", "", days)).unwrap())
         };
-        let read = |days| read_with(days, vec![]);
-        // Totals as gaps: users 3 and 5; a repeat (gap 0) and an overflow are refused.
-        let d = read_with(vec![], vec![(3, 1, 10), (2, 2, 20)]).unwrap();
-        let users: Vec<u32> = d.user_totals().iter().map(|t| t.user).collect();
-        assert_eq!(users, [3, 5]);
-        assert!(read_with(vec![], vec![(3, 1, 10), (0, 2, 20)]).is_err());
-        assert!(read_with(vec![], vec![(u32::MAX, 1, 10), (1, 2, 20)]).is_err());
-        assert!(read(vec![(1, 2, 3, vec![5, 1]), (2, 1, 1, vec![0])]).is_ok());
+        let d = read(vec![(1, 2, 3, vec![5, 1]), (2, 1, 1, vec![0])]).unwrap();
+        let first = d.days().next().unwrap();
+        assert_eq!((first.users, first.counts[1].bytes_sent), (&[5, 6][..], 10));
         // Gaps of 5 then 0: the same id twice.
         assert!(read(vec![(1, 2, 3, vec![5, 0])]).is_err());
         assert!(read(vec![(1, 2, 3, vec![u32::MAX, 1])]).is_err());

@@ -17,10 +17,9 @@ mod renumber;
 pub mod users;
 
 use datasets::Pending;
-pub use datasets::{DatasetAgg, DayAgg};
+pub use datasets::{DatasetAgg, DayAgg, UserCount};
 pub use notes::{FileNote, FileNoteKind};
 pub use parts::{PartOfFile, Parts};
-use users::Run;
 pub use users::{FirstDownload, Users};
 
 use crate::datasets::Datasets;
@@ -214,9 +213,6 @@ pub struct Summary {
     /// Downloads and users not yet in the datasets' days (until [`Summary::normalize`]).
     #[serde(skip)]
     pending: Pending,
-    /// True when a user's run of downloads may not be in its dataset's totals yet.
-    #[serde(skip)]
-    runs_open: bool,
     /// The times of the earliest and the latest parsed line (any line, not only
     /// downloads): which days the logs cover.
     pub coverage: Option<(UnixSeconds, UnixSeconds)>,
@@ -318,7 +314,6 @@ impl Summary {
             let new_first = |rec: &Record<'_>| FirstDownload {
                 time: rec.time,
                 line: String::from_utf8_lossy(line).into_owned(),
-                run: None,
             };
             match self.users.index.get(&ip) {
                 None => self.users.push(ip, new_first(rec)),
@@ -365,52 +360,9 @@ impl Summary {
         }
         let (dataset, day) = (obj.dataset, day_of(rec.time));
         let d = self.pending.day(&mut self.datasets, dataset, day);
-        d.count(bytes);
-        if let Some(u) = user {
-            let first = &mut self.users.list[u as usize].1;
-            match &mut first.run {
-                Some(r) if r.dataset == dataset && r.day == day => {
-                    r.downloads += 1;
-                    r.bytes_sent += bytes;
-                }
-                run => {
-                    let new = Run {
-                        dataset,
-                        day,
-                        downloads: 1,
-                        bytes_sent: bytes,
-                    };
-                    if let Some(old) = run.replace(new) {
-                        self.datasets[old.dataset as usize].add_user_total(
-                            u,
-                            old.downloads,
-                            old.bytes_sent,
-                        );
-                    }
-                    self.runs_open = true;
-                    d.add_user(u);
-                }
-            }
-        }
-    }
-
-    /// Puts everything held back (the datasets' current days, the users' runs) into the
-    /// datasets.
-    fn settle(&mut self) {
-        self.pending.settle(&mut self.datasets);
-        if std::mem::take(&mut self.runs_open) {
-            for (u, (_, first)) in self.users.list.iter_mut().enumerate() {
-                if let Some(r) = first.run.take() {
-                    self.datasets[r.dataset as usize].add_user_total(
-                        u as u32,
-                        r.downloads,
-                        r.bytes_sent,
-                    );
-                }
-            }
-        }
-        for d in &mut self.datasets {
-            d.combine();
+        match user {
+            Some(u) => d.count_user(u, bytes),
+            None => d.count(bytes),
         }
     }
 
@@ -422,7 +374,7 @@ impl Summary {
             *self = other;
             return;
         }
-        other.settle();
+        other.pending.settle(&mut other.datasets);
         self.read.merge(&other.read);
         self.ambiguous_user_agent += other.ambiguous_user_agent;
         self.candidates += other.candidates;
@@ -451,7 +403,7 @@ impl Summary {
         // Their sets of ids, as sets of this summary's ids.
         let mut ids = renumber::Renumber::new(ids, self.users.len());
         // Their datasets, as datasets of this summary.
-        let mut day_users = Vec::new();
+        let mut day = (Vec::new(), Vec::new(), Vec::new());
         let mut dataset_ids = Vec::with_capacity(other.datasets.len());
         for mut theirs in other.datasets {
             let name = std::mem::take(&mut theirs.name);
@@ -459,13 +411,9 @@ impl Summary {
             dataset_ids.push(mine);
             let mine = &mut self.datasets[mine as usize];
             for d in theirs.days() {
-                ids.sorted(d.users, &mut day_users);
-                mine.add_day(d.day, d.downloads, d.bytes_sent, &day_users);
+                ids.sorted_with(d.users, d.counts, &mut day);
+                mine.add_day(d.day, d.downloads, d.bytes_sent, &day.1, &day.2);
             }
-            for t in theirs.user_totals() {
-                mine.add_user_total(ids.id(t.user), t.downloads, t.bytes_sent);
-            }
-            mine.combine();
         }
         // Their objects' sets of users, as sets of this summary's ids.
         let mut scratch = Vec::new();
@@ -505,7 +453,7 @@ impl Summary {
 
     /// The summary in the compact binary form that workers post to the page.
     pub fn to_bytes(&self) -> Vec<u8> {
-        if self.runs_open || !self.pending.is_empty() {
+        if !self.pending.is_empty() {
             let mut settled = self.clone();
             settled.normalize();
             return settled.to_bytes();
@@ -520,12 +468,7 @@ impl Summary {
         let n = s.users.len();
         let bad = |set: &RoaringBitmap| set.max().is_some_and(|u| u as usize >= n);
         let bad_day = |d: DayAgg| d.users.last().is_some_and(|&u| u as usize >= n);
-        let bad_total =
-            |d: &DatasetAgg| d.user_totals().last().is_some_and(|t| t.user as usize >= n);
-        let bad_days = s
-            .datasets
-            .iter()
-            .any(|d| d.days().any(bad_day) || bad_total(d));
+        let bad_days = s.datasets.iter().any(|d| d.days().any(bad_day));
         if bad_days || s.objects.values().any(|a| bad(&a.users)) {
             return Err("a summary names a user it does not have".into());
         }
@@ -564,7 +507,7 @@ impl Summary {
             a.samples.sort();
         }
         self.file_notes.sort();
-        self.settle();
+        self.pending.settle(&mut self.datasets);
     }
 
     /// [`Summary::normalize`], keeping the first `max_samples` samples of each reason.

@@ -3,7 +3,7 @@
 
 use super::HashMap;
 use crate::ip::IpKey;
-use crate::time::{Day, UnixSeconds};
+use crate::time::UnixSeconds;
 use serde::{Deserialize, Serialize};
 
 /// A user's earliest counted download. Ties on time go to the smallest line, so the
@@ -14,20 +14,6 @@ pub struct FirstDownload {
     pub time: UnixSeconds,
     /// The whole line (lossy UTF-8), re-parsed for `parsed_output_filt.csv`.
     pub line: String,
-    /// This user's downloads in a row of one (dataset, day), not yet in that dataset's
-    /// totals: downloads of one dataset on one day mostly come in a row, and then skip
-    /// the day's set of users, which already holds them, and add up here.
-    #[serde(skip)]
-    pub(super) run: Option<Run>,
-}
-
-/// A user's downloads in a row of one dataset on one day.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Run {
-    pub(super) dataset: u32,
-    pub(super) day: Day,
-    pub(super) downloads: u64,
-    pub(super) bytes_sent: u64,
 }
 
 impl PartialEq for FirstDownload {

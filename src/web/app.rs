@@ -103,6 +103,8 @@ pub struct Analysis {
     pending: Summary,
     parts: HashMap<String, Parts>,
     report: Option<Report>,
+    /// Each user's country, looked up once per report (for the countries of a dataset).
+    user_countries: Option<Vec<crate::geo::CountryId>>,
     /// The log files counted (name -> size): those of the committed runs, and of the
     /// snapshot it was opened from.
     files: std::collections::BTreeMap<String, u64>,
@@ -131,6 +133,7 @@ impl Analysis {
             settings,
             parts: HashMap::default(),
             report: None,
+            user_countries: None,
             files: Default::default(),
             made_at: 0,
         })
@@ -146,6 +149,7 @@ impl Analysis {
             pending: Summary::default(),
             parts: HashMap::default(),
             report: None,
+            user_countries: None,
             files: snap.files,
             made_at: snap.made_at,
         })
@@ -242,6 +246,7 @@ impl Analysis {
         let run = std::mem::take(&mut self.pending);
         self.summary.merge(run, self.settings.reject_samples);
         self.report = None;
+        self.user_countries = None;
         Ok(())
     }
 
@@ -288,7 +293,15 @@ impl Analysis {
         }
         self.report_ref();
         let table = crate::geo::Countries::builtin();
-        to_js(&report::dataset_countries(&self.summary, table, dataset))
+        let by_user = self
+            .user_countries
+            .get_or_insert_with(|| crate::geo::tally::user_countries(&self.summary, table));
+        to_js(&report::dataset_countries(
+            &self.summary,
+            table,
+            by_user,
+            dataset,
+        ))
     }
 
     /// Turns publication rounding on or off (a way of showing the numbers: nothing is
