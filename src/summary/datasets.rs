@@ -614,7 +614,8 @@ mod tests {
     fn a_day_naming_a_user_twice_or_days_out_of_order_are_refused() {
         let read = |days: Vec<(i64, u64, u64, Vec<u32>)>| {
             // Each user with one download of 10 bytes.
-            let days: Vec<(i64, u64, u64, Vec<(u32, u64, u64)>)> = days
+            type Day = (i64, u64, u64, Vec<(u32, u64, u64)>);
+            let days: Vec<Day> = days
                 .into_iter()
                 .map(|(d, n, b, gaps)| (d, n, b, gaps.into_iter().map(|g| (g, 1, 10)).collect()))
                 .collect();
