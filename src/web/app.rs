@@ -112,6 +112,13 @@ pub struct Analysis {
     made_at: i64,
 }
 
+/// Unpacks the country table now (it is unpacked once, on first use): the page calls
+/// this while the workers read, so that the report does not wait for it.
+#[wasm_bindgen]
+pub fn prepare_countries() {
+    crate::geo::Countries::builtin();
+}
+
 /// Which of a list of files to read: `read` (indexes), `skipped` (already counted), and
 /// `changed` (`[index, size counted]`: a counted name with another size).
 #[derive(Serialize)]
