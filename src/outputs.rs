@@ -315,46 +315,46 @@ pub fn write_dataset_months<W: Write>(
 /// `downloads_by_country.csv`: one row a country, most downloaded first, then the
 /// downloads whose country is unknown (an empty code). No address is written.
 pub fn write_countries<W: Write>(w: W, rows: &[CountryRow], public: bool) -> io::Result<()> {
-    let mut out = csv_writer(w);
-    out.write_record([
-        "country_code",
-        "country",
-        "downloads",
-        "unique_users",
-        "bytes_sent",
-    ])
-    .map_err(csv_error)?;
-    for r in rows {
-        out.write_record([
-            r.country_code.clone(),
-            r.country.clone(),
-            shown(r.downloads, Kind::Count, public).to_string(),
-            shown(r.unique_users, Kind::Users, public).to_string(),
-            r.bytes_sent.to_string(),
-        ])
-        .map_err(csv_error)?;
-    }
-    out.flush()
+    let rows = rows.iter().map(|r| {
+        let names = [r.country_code.clone(), r.country.clone()];
+        (names, r.downloads, r.unique_users, r.bytes_sent)
+    });
+    write_counts(w, ["country_code", "country"], rows, public)
 }
 
 /// `top_objects.csv`: every object key, most downloaded first.
 pub fn write_objects<W: Write>(w: W, rows: &[ObjectRow], public: bool) -> io::Result<()> {
-    let mut out = csv_writer(w);
-    out.write_record([
-        "key",
-        "key_decoded",
-        "downloads",
-        "unique_users",
-        "bytes_sent",
-    ])
-    .map_err(csv_error)?;
-    for r in rows {
-        out.write_record([
+    let rows = rows.iter().map(|r| {
+        let names = [
             spreadsheet_safe(&r.key).into_owned(),
             spreadsheet_safe(&r.key_decoded).into_owned(),
-            shown(r.downloads, Kind::Count, public).to_string(),
-            shown(r.unique_users, Kind::Users, public).to_string(),
-            r.bytes_sent.to_string(),
+        ];
+        (names, r.downloads, r.unique_users, r.bytes_sent)
+    });
+    write_counts(w, ["key", "key_decoded"], rows, public)
+}
+
+/// A table of two name columns, then downloads, unique users and bytes sent.
+fn write_counts<W: Write>(
+    w: W,
+    names: [&str; 2],
+    rows: impl Iterator<Item = ([String; 2], u64, u64, u64)>,
+    public: bool,
+) -> io::Result<()> {
+    let mut out = csv_writer(w);
+    out.write_record(
+        names
+            .iter()
+            .chain(&["downloads", "unique_users", "bytes_sent"]),
+    )
+    .map_err(csv_error)?;
+    for ([a, b], downloads, users, bytes_sent) in rows {
+        out.write_record([
+            a,
+            b,
+            shown(downloads, Kind::Count, public).to_string(),
+            shown(users, Kind::Users, public).to_string(),
+            bytes_sent.to_string(),
         ])
         .map_err(csv_error)?;
     }
