@@ -488,6 +488,12 @@ impl Report {
 
     /// Builds the report of a summary, with this country table.
     pub fn with_countries(s: &Summary, table: &Countries) -> Report {
+        Report::with_user_countries(s, table, &tally::user_countries(s, table))
+    }
+
+    /// Builds the report of a summary, with each user's country already looked up in
+    /// `table` (`by_user`, [`tally::user_countries`]'s).
+    pub fn with_user_countries(s: &Summary, table: &Countries, by_user: &[CountryId]) -> Report {
         let covered = covered_days(s);
         let periods = all_periods(&all_days(s), covered);
         Report {
@@ -505,7 +511,7 @@ impl Report {
             }),
             periods,
             datasets: datasets(s),
-            countries: tally::all_countries(s, table),
+            countries: tally::countries(s, table, by_user, &s.datasets),
             country_data: table.source().clone(),
             rejected_by_reason: s
                 .rejects

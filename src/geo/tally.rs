@@ -26,14 +26,8 @@ pub fn user_countries(s: &Summary, t: &Countries) -> Vec<CountryId> {
     s.users.iter().map(|(ip, _)| t.lookup(ip)).collect()
 }
 
-/// The countries of the downloads of all the datasets, most downloaded first (ties by
-/// name), "Unknown" last.
-pub fn all_countries(s: &Summary, t: &Countries) -> Vec<CountryRow> {
-    countries(s, t, &user_countries(s, t), &s.datasets)
-}
-
-/// The countries of the downloads of `datasets`, as [`all_countries`]; `by_user` is
-/// [`user_countries`]'s.
+/// The countries of the downloads of `datasets` (all of the summary's, or one), most
+/// downloaded first (ties by name), "Unknown" last; `by_user` is [`user_countries`]'s.
 pub fn countries<'a>(
     s: &Summary,
     t: &Countries,

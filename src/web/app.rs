@@ -103,7 +103,8 @@ pub struct Analysis {
     pending: Summary,
     parts: HashMap<String, Parts>,
     report: Option<Report>,
-    /// Each user's country, looked up once per report (for the countries of a dataset).
+    /// Each user's country, looked up once, with the report (for the countries of a
+    /// dataset).
     user_countries: Option<Vec<crate::geo::CountryId>>,
     /// The log files counted (name -> size): those of the committed runs, and of the
     /// snapshot it was opened from.
@@ -266,7 +267,11 @@ impl Analysis {
     fn report_ref(&mut self) -> &Report {
         if self.report.is_none() {
             self.summary.normalize();
-            self.report = Some(Report::new(&self.summary));
+            // Each user looked up once: for this report and for the countries of a dataset.
+            let table = crate::geo::Countries::builtin();
+            let by_user = crate::geo::tally::user_countries(&self.summary, table);
+            self.report = Some(Report::with_user_countries(&self.summary, table, &by_user));
+            self.user_countries = Some(by_user);
         }
         self.report.as_ref().expect("just made")
     }
