@@ -53,6 +53,9 @@ fn published(n: u64, kind: Kind, on: bool, one: &str, many: &str) -> String {
     }
 }
 
+/// What "cloud and hosting networks" are, in the method's words.
+const CLOUD_WORDS: &str = "the ranges AWS publishes and the networks of Google Cloud, Microsoft Azure and other cloud and hosting providers, by AS number";
+
 /// The paragraph for the report of `settings`, with `period` the one the tables show.
 pub fn paragraph(settings: &Settings, report: &Report, period: Period) -> String {
     let public = settings.publication_rounding;
@@ -116,6 +119,13 @@ pub fn paragraph(settings: &Settings, report: &Report, period: Period) -> String
     if settings.exclude_aws_internal {
         excluded
             .push("requests made by AWS itself (replication, inventory, log delivery)".to_string());
+    }
+    if settings.exclude_cloud {
+        excluded.push(format!(
+            "{} from cloud and hosting networks ({})",
+            removed(report.removed.cloud),
+            CLOUD_WORDS
+        ));
     }
     let ips: Vec<&str> = settings
         .exclude_ips
@@ -185,6 +195,20 @@ pub fn paragraph(settings: &Settings, report: &Report, period: Period) -> String
         report.country_data.date,
         plural(known as u64, "country", "countries")
     ));
+    if !settings.exclude_cloud {
+        let c = report.cloud;
+        let share = |n: u64, of: u64| match of {
+            0 => "0%".to_string(),
+            _ => format!("{:.1}%", n as f64 * 100.0 / of as f64),
+        };
+        p.push(format!(
+            "Of the counted downloads, {} ({}) came from cloud and hosting networks ({}), and {} of the unique users; they are counted.",
+            share(c.downloads, report.downloads),
+            published(c.downloads, Kind::Count, public, "download", "downloads"),
+            CLOUD_WORDS,
+            share(c.unique_users, report.unique_users),
+        ));
+    }
     if public {
         p.push(crate::publish::sentence());
     }

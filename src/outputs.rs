@@ -1,7 +1,7 @@
 //! The output files of DESIGN.md, written through the `csv` crate (RFC 4180, CRLF) with
 //! every text cell made spreadsheet-safe (see [`crate::text::spreadsheet_safe`]).
 
-use crate::geo::tally::CountryRow;
+use crate::geo::tally::{CountryRow, NetworkRow};
 use crate::ip::IpKey;
 use crate::parse::{Parser, Record, Reject};
 use crate::period::Period;
@@ -334,11 +334,26 @@ pub fn write_objects<W: Write>(w: W, rows: &[ObjectRow], public: bool) -> io::Re
     write_counts(w, ["key", "key_decoded"], rows, public)
 }
 
-/// A table of two name columns, then downloads, unique users and bytes sent.
-fn write_counts<W: Write>(
+/// `downloads_by_network.csv`: one row a network (an AS; Amazon's split by AWS region),
+/// most downloaded first, the unknown last (an empty `asn`). No address is written.
+pub fn write_networks<W: Write>(w: W, rows: &[NetworkRow], public: bool) -> io::Result<()> {
+    let rows = rows.iter().map(|r| {
+        let names = [
+            r.asn.map_or(String::new(), |a| a.to_string()),
+            spreadsheet_safe(&r.network).into_owned(),
+            r.cloud.clone(),
+            r.aws_region.clone(),
+        ];
+        (names, r.downloads, r.unique_users, r.bytes_sent)
+    });
+    write_counts(w, ["asn", "network", "cloud", "aws_region"], rows, public)
+}
+
+/// A table of N name columns, then downloads, unique users and bytes sent.
+fn write_counts<W: Write, const N: usize>(
     w: W,
-    names: [&str; 2],
-    rows: impl Iterator<Item = ([String; 2], u64, u64, u64)>,
+    names: [&str; N],
+    rows: impl Iterator<Item = ([String; N], u64, u64, u64)>,
     public: bool,
 ) -> io::Result<()> {
     let mut out = csv_writer(w);
@@ -348,15 +363,14 @@ fn write_counts<W: Write>(
             .chain(&["downloads", "unique_users", "bytes_sent"]),
     )
     .map_err(csv_error)?;
-    for ([a, b], downloads, users, bytes_sent) in rows {
-        out.write_record([
-            a,
-            b,
+    for (names, downloads, users, bytes_sent) in rows {
+        let counts = [
             shown(downloads, Kind::Count, public).to_string(),
             shown(users, Kind::Users, public).to_string(),
             bytes_sent.to_string(),
-        ])
-        .map_err(csv_error)?;
+        ];
+        out.write_record(names.iter().chain(&counts))
+            .map_err(csv_error)?;
     }
     out.flush()
 }
@@ -364,7 +378,7 @@ fn write_counts<W: Write>(
 /// The outputs made from the summary alone (not by a pass over the lines), by file name.
 /// The CLI writes them all; the page offers each as a download. One function for both,
 /// so their bytes are the same.
-pub const SUMMARY_OUTPUTS: [&str; 12] = [
+pub const SUMMARY_OUTPUTS: [&str; 13] = [
     "parsed_output_filt.csv",
     "downloads_per_day.csv",
     "downloads_per_week.csv",
@@ -374,6 +388,7 @@ pub const SUMMARY_OUTPUTS: [&str; 12] = [
     "downloads_per_dataset.csv",
     "downloads_per_dataset_per_month.csv",
     "downloads_by_country.csv",
+    "downloads_by_network.csv",
     "top_objects.csv",
     "methods.txt",
     "summary.json",
@@ -412,6 +427,7 @@ impl Outputs<'_> {
                 write_dataset_months(w, self.summary, &report.datasets, public)
             }
             "downloads_by_country.csv" => write_countries(w, &report.countries, public),
+            "downloads_by_network.csv" => write_networks(w, &report.networks, public),
             "top_objects.csv" => {
                 write_objects(w, &report::top_objects(self.summary, usize::MAX), public)
             }

@@ -2,8 +2,8 @@
 //! first to the last counted download, zeros included, the ones the logs cover only in
 //! part marked), the datasets, top objects, totals. Pure functions.
 
-use crate::geo::tally::{self, CountryRow};
-use crate::geo::{Countries, CountryId, Source};
+use crate::geo::tally::{self, CountryRow, NetworkRow, Place, Scope, Tables, Totals};
+use crate::geo::Source;
 use crate::period::Period;
 use crate::summary::HashMap;
 use crate::summary::{DatasetAgg, FileNote, ObjAgg, Read, RejectSample, Removed, Summary};
@@ -168,6 +168,13 @@ pub struct Report {
     pub countries: Vec<CountryRow>,
     /// Where the country table comes from (name and version, date, licence).
     pub country_data: Source,
+    /// The networks of all the downloads, most downloaded first, the unknown last.
+    pub networks: Vec<NetworkRow>,
+    /// The part of the downloads from cloud and hosting networks (all of them count
+    /// unless the setting `exclude_cloud` removed them in the scan).
+    pub cloud: Totals,
+    /// Where the network, AWS and cloud tables come from.
+    pub network_data: Vec<Source>,
     /// Rejected lines per reason.
     pub rejected_by_reason: BTreeMap<String, u64>,
     /// Reasons with examples.
@@ -454,16 +461,54 @@ pub fn dataset_periods(s: &Summary, name: &str, period: Period) -> Vec<PeriodRow
         })
 }
 
-/// The countries of the downloads of the dataset `name` (none for a dataset it does not
-/// have); `by_user` is [`tally::user_countries`]'s.
+/// The datasets in a table's scope: all (`""`) or the one named (none for a name the
+/// summary does not have).
+fn named<'a>(s: &'a Summary, name: &'a str) -> impl Iterator<Item = &'a DatasetAgg> + 'a {
+    s.datasets
+        .iter()
+        .filter(move |d| name.is_empty() || d.name == name)
+}
+
+/// The countries of the downloads of the dataset `name` (`""`: all) on the days `days`
+/// (all with `None`); `places` is [`tally::places`]'s.
 pub fn dataset_countries(
     s: &Summary,
-    table: &Countries,
-    by_user: &[CountryId],
+    t: Tables<'_>,
+    places: &[Place],
     name: &str,
+    days: Option<(Day, Day)>,
 ) -> Vec<CountryRow> {
-    let d = s.datasets.iter().filter(|d| d.name == name);
-    tally::countries(s, table, by_user, d)
+    let datasets = named(s, name);
+    tally::countries(s, t.countries, places, Scope { datasets, days })
+}
+
+/// The networks of the downloads of the dataset `name` (`""`: all) on the days `days`,
+/// with the part from cloud and hosting networks; `places` is [`tally::places`]'s.
+pub fn dataset_networks(
+    s: &Summary,
+    t: Tables<'_>,
+    places: &[Place],
+    name: &str,
+    days: Option<(Day, Day)>,
+) -> (Vec<NetworkRow>, Totals) {
+    let rows = tally::networks(
+        s,
+        t,
+        places,
+        Scope {
+            datasets: named(s, name),
+            days,
+        },
+    );
+    let cloud = tally::cloud_share(
+        s,
+        places,
+        Scope {
+            datasets: named(s, name),
+            days,
+        },
+    );
+    (rows, cloud)
 }
 
 /// The lab's weekly columns, from the week series.
@@ -481,21 +526,22 @@ fn weeks(rows: &[PeriodRow]) -> Vec<WeekRow> {
 }
 
 impl Report {
-    /// Builds the report of a summary, with the country table built in.
+    /// Builds the report of a summary, with the address tables built in.
     pub fn new(s: &Summary) -> Report {
-        Report::with_countries(s, Countries::builtin())
+        Report::with_tables(s, Tables::builtin())
     }
 
-    /// Builds the report of a summary, with this country table.
-    pub fn with_countries(s: &Summary, table: &Countries) -> Report {
-        Report::with_user_countries(s, table, &tally::user_countries(s, table))
+    /// Builds the report of a summary, with these address tables.
+    pub fn with_tables(s: &Summary, t: Tables<'_>) -> Report {
+        Report::with_places(s, t, &tally::places(s, t))
     }
 
-    /// Builds the report of a summary, with each user's country already looked up in
-    /// `table` (`by_user`, [`tally::user_countries`]'s).
-    pub fn with_user_countries(s: &Summary, table: &Countries, by_user: &[CountryId]) -> Report {
+    /// Builds the report of a summary, with each user's place already looked up in the
+    /// tables `t` (`places`, [`tally::places`]'s).
+    pub fn with_places(s: &Summary, t: Tables<'_>, places: &[Place]) -> Report {
         let covered = covered_days(s);
         let periods = all_periods(&all_days(s), covered);
+        let (networks, cloud) = dataset_networks(s, t, places, "", None);
         Report {
             read: s.read,
             downloads: s.downloads,
@@ -511,8 +557,15 @@ impl Report {
             }),
             periods,
             datasets: datasets(s),
-            countries: tally::countries(s, table, by_user, &s.datasets),
-            country_data: table.source().clone(),
+            countries: dataset_countries(s, t, places, "", None),
+            country_data: t.countries.source().clone(),
+            networks,
+            cloud,
+            network_data: {
+                let mut v = vec![t.networks.source().clone(), t.networks.aws_source().clone()];
+                v.extend(t.cloud.sources().iter().skip(2).cloned());
+                v
+            },
             rejected_by_reason: s
                 .rejects
                 .iter()

@@ -23,6 +23,9 @@ pub struct Settings {
     pub exclude_ips: Vec<String>,
     /// Exclude AWS-internal requests: remote_ip `-`, requester `svc:...` or `AmazonS3`.
     pub exclude_aws_internal: bool,
+    /// Exclude downloads from cloud and hosting networks (AWS's published ranges and the
+    /// networks of `src/geo/cloud.csv`): machines, not people at their computers.
+    pub exclude_cloud: bool,
     /// First day counted, `YYYY-MM-DD` (UTC), inclusive.
     pub since: Option<String>,
     /// Last day counted, `YYYY-MM-DD` (UTC), inclusive.
@@ -61,6 +64,7 @@ impl Default for Settings {
             bots: BotRule::Default,
             exclude_ips: Vec::new(),
             exclude_aws_internal: true,
+            exclude_cloud: false,
             since: None,
             until: None,
             prefix: None,
@@ -90,6 +94,8 @@ pub enum Removal {
     ExcludedIp,
     /// The bot rule.
     Bot,
+    /// A cloud or hosting network (the `exclude_cloud` setting).
+    Cloud,
 }
 
 /// Settings checked and prepared for the hot path.
@@ -97,6 +103,9 @@ pub struct Compiled {
     /// The settings as given.
     pub settings: Settings,
     exclude: Vec<Cidr>,
+    /// The cloud table when `exclude_cloud` is on, with the last address asked about and
+    /// its answer (a user's lines often come one after another).
+    cloud: Option<(&'static crate::geo::Cloud, Option<(IpKey, bool)>)>,
     since: Option<Day>,
     until: Option<Day>,
     prefix: Option<Vec<u8>>,
@@ -138,6 +147,9 @@ impl Compiled {
         Ok(Compiled {
             settings: settings.clone(),
             exclude,
+            cloud: settings
+                .exclude_cloud
+                .then(|| (crate::geo::Cloud::builtin(), None)),
             since,
             until,
             prefix: settings
@@ -186,6 +198,20 @@ impl Compiled {
         }
         if self.bots.is_bot(rec.user_agent()) {
             return Some(Removal::Bot);
+        }
+        // Last: what it removes is what the report's cloud share counts when it is off.
+        if let (Some((table, last)), Some(ip)) = (&mut self.cloud, rec.remote_ip) {
+            let cloud = match *last {
+                Some((at, answer)) if at == ip => answer,
+                _ => {
+                    let answer = table.lookup(ip) != 0;
+                    *last = Some((ip, answer));
+                    answer
+                }
+            };
+            if cloud {
+                return Some(Removal::Cloud);
+            }
         }
         None
     }

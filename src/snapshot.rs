@@ -4,11 +4,12 @@
 //! its size: S3 never rewrites a log object, so a known name with another size is an
 //! error, not a new file).
 //!
-//! The file format, version 3 (integers little-endian; version 1 wrote each day's users
+//! The file format, version 4 (integers little-endian; version 1 wrote each day's users
 //! as a Roaring bitmap, where 2 writes the gaps between sorted ids, and ended on a SHA-256
 //! of the body, where 2 ends on a CRC-32: the checksum is there to catch a damaged file,
 //! and SHA-256 in WebAssembly held the page for a quarter of a second per 10 MB; 3 adds
-//! each dataset's downloads and bytes per user, which the countries are counted from):
+//! each dataset's downloads and bytes per user, which the countries are counted from; 4
+//! counts the downloads the "exclude cloud and hosting networks" setting removed):
 //!
 //! | offset | size | what |
 //! |---|---|---|
@@ -35,7 +36,7 @@ use std::collections::BTreeMap;
 /// The first bytes of a snapshot file.
 pub const MAGIC: &[u8; 8] = b"S3LDSNAP";
 /// The format version this build writes and reads.
-pub const VERSION: u32 = 3;
+pub const VERSION: u32 = 4;
 const HEADER: usize = 8 + 4 + 8;
 const CHECKSUM: usize = 4;
 

@@ -533,10 +533,10 @@ fn a_run_killed_in_the_middle_leaves_the_snapshot_as_it_was() {
     assert_eq!(again["files_skipped"].as_u64(), Some(2));
 }
 
-/// `geo` answers from the built-in table, one JSON line an address (null where no
-/// country), and names a bad address without hiding the others' answers.
+/// `geo` answers from the built-in tables, one JSON line an address (null where a table
+/// has no answer), and names a bad address without hiding the others' answers.
 #[test]
-fn geo_prints_each_address_country() {
+fn geo_prints_each_address_country_and_network() {
     let out = bin()
         .args([
             "geo",
@@ -545,6 +545,7 @@ fn geo_prints_each_address_country() {
             "8.8.8.8",
             "2001:0db8::1",
             "::ffff:193.0.6.139",
+            "3.5.140.10",
         ])
         .output()
         .unwrap();
@@ -557,9 +558,18 @@ fn geo_prints_each_address_country() {
     assert_eq!(
         lines,
         [
-            serde_json::json!({"ip": "8.8.8.8", "country_code": "US", "country": "United States"}),
-            serde_json::json!({"ip": "2001:db8::1", "country_code": null, "country": null}),
-            serde_json::json!({"ip": "193.0.6.139", "country_code": "NL", "country": "Netherlands"}),
+            serde_json::json!({"ip": "8.8.8.8", "country_code": "US", "country": "United States",
+                "asn": 15169, "network": "Google LLC", "cloud": "Google Cloud",
+                "aws_region": null, "aws_service": null}),
+            serde_json::json!({"ip": "2001:db8::1", "country_code": null, "country": null,
+                "asn": null, "network": null, "cloud": null, "aws_region": null,
+                "aws_service": null}),
+            serde_json::json!({"ip": "193.0.6.139", "country_code": "NL", "country": "Netherlands",
+                "asn": 3333, "network": "Reseaux IP Europeens Network Coordination Centre (RIPE NCC)",
+                "cloud": null, "aws_region": null, "aws_service": null}),
+            serde_json::json!({"ip": "3.5.140.10", "country_code": "KR", "country": "South Korea",
+                "asn": 16509, "network": "Amazon.com, Inc.", "cloud": "Amazon Web Services",
+                "aws_region": "ap-northeast-2", "aws_service": "EC2"}),
         ]
     );
     let out = bin()
@@ -572,6 +582,64 @@ fn geo_prints_each_address_country() {
         text.contains("geo-whois-asn-country") && text.contains("CC BY 4.0"),
         "{text}"
     );
+    assert!(
+        text.contains("@ip-location-db/asn") && text.contains("ip-ranges.json"),
+        "{text}"
+    );
     assert!(text.contains("United States"), "{text}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("not an IP address: not-an-ip"));
+}
+
+/// `--exclude-cloud` leaves out downloads from cloud and hosting networks, and
+/// `downloads_by_network.csv` names each network (AWS's by region) without an address.
+#[test]
+fn exclude_cloud_and_the_network_table() {
+    let dir = tmp("cloud-logs");
+    std::fs::create_dir_all(&dir).unwrap();
+    let line = |ip: &str| {
+        format!(
+            "o b [10/Jan/2024:12:00:00 +0000] {ip} - R REST.GET.OBJECT ds/x/f \"GET /ds/x/f HTTP/1.1\" 200 - 100 100 1 1 \"-\" \"curl/8\" -\n"
+        )
+    };
+    let ips = [
+        "3.5.140.10",
+        "8.8.8.8",
+        "130.237.1.1",
+        "130.237.1.1",
+        "2a01:4f8::1",
+    ];
+    let text: String = ips.iter().map(|ip| line(ip)).collect();
+    let log = dir.join("access.log");
+    std::fs::write(&log, text).unwrap();
+    let (all_out, some_out) = (tmp("cloud-all"), tmp("cloud-some"));
+    let all = analyze(&[&log], &all_out, &[]);
+    let some = analyze(&[&log], &some_out, &["--exclude-cloud"]);
+    assert_eq!(all["downloads"], 5);
+    assert_eq!(all["cloud"]["downloads"], 3);
+    assert_eq!(all["cloud"]["unique_users"], 3);
+    assert_eq!(some["downloads"], 2);
+    assert_eq!(some["removed"]["cloud"], 3);
+    assert_eq!(some["cloud"]["downloads"], 0);
+    let csv = std::fs::read_to_string(all_out.join("downloads_by_network.csv"))
+        .unwrap()
+        .replace("\r\n", "\n");
+    let expected = "\
+asn,network,cloud,aws_region,downloads,unique_users,bytes_sent
+1653,Vetenskapsradet / SUNET,,,2,1,200
+16509,\"Amazon.com, Inc.\",Amazon Web Services,ap-northeast-2,1,1,100
+15169,Google LLC,Google Cloud,,1,1,100
+24940,Hetzner Online GmbH,Hetzner,,1,1,100
+";
+    assert_eq!(csv, expected);
+    assert!(!csv.contains("130.237"));
+    let csv = std::fs::read_to_string(some_out.join("downloads_by_network.csv")).unwrap();
+    assert_eq!(
+        csv.lines().skip(1).collect::<Vec<_>>(),
+        ["1653,Vetenskapsradet / SUNET,,,2,1,200"]
+    );
+    let method = std::fs::read_to_string(some_out.join("methods.txt")).unwrap();
+    assert!(
+        method.contains("3 downloads from cloud and hosting networks"),
+        "{method}"
+    );
 }

@@ -1,8 +1,12 @@
-//! The country table: the packed table built into the program answers as its source CSVs
-//! do (every range's edges and random addresses), and lookups on a small table made here.
+//! The address tables: the packed country and network tables built into the program
+//! answer as their source CSVs do (every range's edges and random addresses), AWS's
+//! ranges and the cloud list are what the cloud table holds, and lookups on small tables
+//! made here.
 
-use s3logdrop::geo::{pack, Countries, Source};
+use s3logdrop::geo::pack_networks::{self, AwsPrefix};
+use s3logdrop::geo::{pack, Cloud, Countries, Networks, Source};
 use s3logdrop::ip::IpKey;
+use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -10,6 +14,27 @@ fn package(file: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("node_modules")
         .join(file)
+}
+
+/// A committed table's bytes.
+fn committed(name: &str) -> Vec<u8> {
+    std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("src/geo")
+            .join(name),
+    )
+    .unwrap()
+}
+
+/// A packed table inflated: the script deflates again with zopfli (smaller, the same
+/// content), so tables are compared inflated.
+fn inflated(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut raw = Vec::new();
+    flate2::read::DeflateDecoder::new(bytes)
+        .read_to_end(&mut raw)
+        .unwrap();
+    raw
 }
 
 fn read(file: &str) -> String {
@@ -23,7 +48,7 @@ fn read(file: &str) -> String {
 }
 
 /// The source rows of one family, read from the CSV of addresses in text form (not the
-/// `-num` file the packer reads): (start, end, code, row).
+/// `-num` file the packer reads): (start, end, code or AS number, row).
 fn text_rows(file: &str) -> Vec<(u128, u128, String, usize)> {
     read(file)
         .lines()
@@ -39,6 +64,7 @@ fn text_rows(file: &str) -> Vec<(u128, u128, String, usize)> {
                     k.0
                 }
             };
+            // The third field: a country code, or an AS number (names follow it).
             (num(f[0]), num(f[1]), f[2].to_string(), i)
         })
         .collect()
@@ -95,7 +121,8 @@ fn random(seed: &mut u64) -> u64 {
     *seed
 }
 
-fn check_family(table: &Countries, file: &str, v4: bool) {
+/// Checks `get` (a table's answer, as the CSV writes it) against the CSV `file`'s rows.
+fn check_family(file: &str, v4: bool, get: impl Fn(IpKey) -> String) {
     let naive = Naive::new(text_rows(file));
     let special: Vec<(u128, u128)> = if v4 {
         &pack::SPECIAL_V4[..]
@@ -109,9 +136,9 @@ fn check_family(table: &Countries, file: &str, v4: bool) {
     let max: u128 = if v4 { u32::MAX as u128 } else { u128::MAX };
     let mut tried = 0;
     let mut check = |x: u128| {
-        let got = table.code(table.lookup(key(x)));
+        let got = get(key(x));
         assert_eq!(
-            got,
+            got.as_str(),
             naive.code(x, &special),
             "{file}: {:?}",
             key(x).to_addr()
@@ -137,24 +164,22 @@ fn check_family(table: &Countries, file: &str, v4: bool) {
         };
         check(x);
     }
-    assert!(tried > 1_000_000, "{file}: only {tried} addresses tried");
+    let rows = naive.rows.len();
+    assert!(
+        rows > 50_000 && tried >= 2 * rows + 200_000,
+        "{file}: only {tried} addresses tried"
+    );
 }
 
 /// The packing loses nothing: every range's first and last address, the addresses just
 /// outside each, and random ones get the country the source CSV gives.
 #[test]
 fn the_built_in_table_answers_as_its_source_does() {
-    let table = Countries::builtin();
-    check_family(
-        table,
-        "@ip-location-db/geo-whois-asn-country/geo-whois-asn-country-ipv4.csv",
-        true,
-    );
-    check_family(
-        table,
-        "@ip-location-db/geo-whois-asn-country/geo-whois-asn-country-ipv6.csv",
-        false,
-    );
+    let t = Countries::builtin();
+    let get = |k| t.code(t.lookup(k)).to_string();
+    let dir = "@ip-location-db/geo-whois-asn-country";
+    check_family(&format!("{dir}/geo-whois-asn-country-ipv4.csv"), true, get);
+    check_family(&format!("{dir}/geo-whois-asn-country-ipv6.csv"), false, get);
 }
 
 /// The committed table is what `scripts/update-geo.sh` makes from the pinned packages.
@@ -168,11 +193,8 @@ fn the_built_in_table_is_the_packed_source() {
         Countries::builtin().source().clone(),
     )
     .unwrap();
-    let built_in =
-        std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/geo/countries.bin"))
-            .unwrap();
     assert!(
-        packed == built_in,
+        inflated(&packed) == inflated(&committed("countries.bin")),
         "src/geo/countries.bin is stale: run scripts/update-geo.sh"
     );
     let t = Countries::builtin();
@@ -298,4 +320,285 @@ fn damaged_tables_are_refused() {
     assert!(Countries::from_packed(&good).is_ok());
     assert!(Countries::from_packed(&good[..good.len() / 2]).is_err());
     assert!(Countries::from_packed(b"not a table").is_err());
+}
+
+/// The network table loses nothing either: every range's edges and random addresses get
+/// the AS number the source CSV gives, and the names kept are the source's.
+#[test]
+fn the_built_in_network_table_answers_as_its_source_does() {
+    let t = Networks::builtin();
+    let get = |k| t.asn(t.lookup(k)).map_or(String::new(), |a| a.to_string());
+    check_family("@ip-location-db/asn/asn-ipv4.csv", true, get);
+    check_family("@ip-location-db/asn/asn-ipv6.csv", false, get);
+    // Names: the source's first name for the number, for every network packed with one.
+    let mut first: BTreeMap<u32, String> = BTreeMap::new();
+    for file in ["asn-ipv4-num.csv", "asn-ipv6-num.csv"] {
+        let text = read(&format!("@ip-location-db/asn/{file}"));
+        for row in csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes())
+            .records()
+        {
+            let row = row.unwrap();
+            first
+                .entry(row[2].parse().unwrap())
+                .or_insert_with(|| row[3].trim().to_string());
+        }
+    }
+    let (known, named) = t.counts();
+    assert_eq!(known, first.len());
+    assert!(named > 60_000, "{named} named");
+    let key = |s: &str| IpKey::from(s.parse::<IpAddr>().unwrap());
+    for ip in ["18.0.0.1", "130.237.1.1", "8.8.8.8", "2a01:4f8::1"] {
+        let id = t.lookup(key(ip));
+        let asn = t.asn(id).unwrap();
+        assert_eq!(t.name(id), Some(first[&asn].as_str()), "{ip}");
+    }
+    // Every name kept is the source's.
+    let mut seen = 0;
+    for id in 1..=known as u32 {
+        if let Some(name) = t.name(id) {
+            assert_eq!(name, first[&t.asn(id).unwrap()]);
+            seen += 1;
+        }
+    }
+    assert_eq!(seen, named);
+}
+
+/// AWS's ranges: each published prefix's first and last address is in its region, named
+/// by the service of the narrowest prefix that holds it (EC2 first where a prefix is
+/// listed for several, AMAZON last).
+#[test]
+fn aws_addresses_get_their_region_and_service() {
+    let t = Networks::builtin();
+    let r = aws_ip_ranges::IP_RANGES;
+    let mut all: Vec<(u128, u128, &str, &str, bool)> = Vec::new();
+    for p in r.prefixes {
+        let (a, b) = pack::block(p.ip_prefix);
+        all.push((a, b, p.region, p.service, true));
+    }
+    for p in r.ipv6_prefixes {
+        let (a, b) = pack::block(p.ipv6_prefix);
+        all.push((a, b, p.region, p.service, false));
+    }
+    let rank = |s: &str| match s {
+        "AMAZON" => 0,
+        "EC2" => 2,
+        _ => 1,
+    };
+    let mut tried = 0;
+    for &(a, b, _, _, v4) in &all {
+        for x in [a, b] {
+            let holders: Vec<&(u128, u128, &str, &str, bool)> = all
+                .iter()
+                .filter(|h| h.4 == v4 && h.0 <= x && x <= h.1)
+                .collect();
+            let narrowest = holders.iter().map(|h| h.1 - h.0).min().unwrap();
+            let best: Vec<_> = holders.iter().filter(|h| h.1 - h.0 == narrowest).collect();
+            let top = best.iter().map(|h| rank(h.3)).max().unwrap();
+            let k = if v4 { IpKey::v4(x as u32) } else { IpKey(x) };
+            let id = t.aws(k);
+            let (region, service) = (t.aws_region(id).unwrap(), t.aws_service(id).unwrap());
+            assert!(
+                best.iter()
+                    .any(|h| h.2 == region && h.3 == service && rank(h.3) == top),
+                "{:?}: {region} {service}",
+                k.to_addr()
+            );
+            tried += 1;
+        }
+    }
+    assert!(tried > 25_000, "{tried}");
+    // Outside every prefix: no AWS answer.
+    let k = IpKey::from("130.237.1.1".parse::<IpAddr>().unwrap());
+    assert_eq!(
+        (t.aws_region(t.aws(k)), t.aws_service(t.aws(k))),
+        (None, None)
+    );
+}
+
+/// The cloud table holds exactly the addresses of the listed networks and of AWS's
+/// ranges, at every range's edges and at random addresses; the list's names are the
+/// network table's.
+#[test]
+fn cloud_addresses_are_the_listed_networks_and_aws() {
+    let (n, c) = (Networks::builtin(), Cloud::builtin());
+    let list = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/geo/cloud.csv"),
+    )
+    .unwrap();
+    let mut listed: BTreeMap<u32, String> = BTreeMap::new();
+    for row in csv::Reader::from_reader(list.as_bytes()).records() {
+        let row = row.unwrap();
+        let asn: u32 = row[1].parse().unwrap();
+        listed.insert(asn, row[0].to_string());
+        // The network table's name for it is the one written in the list.
+        let id = (1..=n.counts().0 as u32)
+            .find(|&i| n.asn(i) == Some(asn))
+            .unwrap_or_else(|| panic!("AS{asn} is not in the network table"));
+        assert_eq!(
+            n.name(id),
+            Some(&row[2]),
+            "AS{asn}: the list's name is stale"
+        );
+    }
+    let expected = |k: IpKey| -> Option<String> {
+        if n.aws(k) != 0 {
+            return Some("Amazon Web Services".into());
+        }
+        n.asn(n.lookup(k)).and_then(|a| listed.get(&a).cloned())
+    };
+    let check = |k: IpKey| {
+        assert_eq!(
+            c.provider(c.lookup(k)).map(String::from),
+            expected(k),
+            "{:?}",
+            k.to_addr()
+        );
+    };
+    let mut tried = 0;
+    for (file, v4) in [("asn-ipv4.csv", true), ("asn-ipv6.csv", false)] {
+        for (a, b, _, _) in text_rows(&format!("@ip-location-db/asn/{file}")) {
+            for x in [a, b] {
+                check(if v4 { IpKey::v4(x as u32) } else { IpKey(x) });
+                tried += 1;
+            }
+        }
+    }
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..200_000 {
+        check(IpKey::v4(random(&mut seed) as u32));
+        tried += 1;
+    }
+    assert!(tried > 1_000_000, "{tried}");
+}
+
+/// The committed network and cloud tables are what `scripts/update-geo.sh` makes.
+#[test]
+fn the_built_in_network_tables_are_the_packed_sources() {
+    let n = Networks::builtin();
+    let r = aws_ip_ranges::IP_RANGES;
+    let mut aws: Vec<AwsPrefix> = Vec::new();
+    for p in r.prefixes {
+        aws.push(AwsPrefix {
+            prefix: p.ip_prefix.into(),
+            region: p.region.into(),
+            service: p.service.into(),
+        });
+    }
+    for p in r.ipv6_prefixes {
+        aws.push(AwsPrefix {
+            prefix: p.ipv6_prefix.into(),
+            region: p.region.into(),
+            service: p.service.into(),
+        });
+    }
+    let list = String::from_utf8(committed("cloud.csv")).unwrap();
+    let (networks, cloud) = pack_networks::pack(pack_networks::Inputs {
+        v4_csv: &read("@ip-location-db/asn/asn-ipv4-num.csv"),
+        v6_csv: &read("@ip-location-db/asn/asn-ipv6-num.csv"),
+        source: n.source().clone(),
+        aws,
+        aws_source: n.aws_source().clone(),
+        cloud_list: &list,
+    })
+    .unwrap();
+    assert!(
+        inflated(&networks) == inflated(&committed("networks.bin")),
+        "src/geo/networks.bin is stale: run scripts/update-geo.sh"
+    );
+    assert!(
+        inflated(&cloud) == inflated(&committed("cloud.bin")),
+        "src/geo/cloud.bin is stale: run scripts/update-geo.sh"
+    );
+}
+
+/// A small network table: an AS inside another's range wins where it is, an unnamed
+/// small network keeps its number, the special blocks are in no network; damaged
+/// tables and lists are refused.
+#[test]
+fn small_network_tables_at_their_edges() {
+    let v4 = |a: u32| a << 24;
+    let csv4 = format!(
+        "{},{},100,Big University\n{},{},200,Small Co\n{},{},300,Private\n",
+        v4(20),
+        v4(21) - 1,
+        v4(20) + 256,
+        v4(20) + 511,
+        v4(10),
+        v4(11) - 1,
+    );
+    let list = "provider,asn,name_in_asn_table\nAmazon Web Services,100,Big University\n";
+    let source = Source {
+        name: "t".into(),
+        date: "2026-01-01".into(),
+        licence: "t".into(),
+    };
+    let inputs = |list: &'static str, csv4: &str| {
+        pack_networks::pack(pack_networks::Inputs {
+            v4_csv: csv4,
+            v6_csv: "",
+            source: source.clone(),
+            aws: vec![AwsPrefix {
+                prefix: "20.0.1.0/24".into(),
+                region: "eu-west-1".into(),
+                service: "EC2".into(),
+            }],
+            aws_source: source.clone(),
+            cloud_list: list,
+        })
+    };
+    let (nb, cb) = inputs(list, &csv4).unwrap();
+    let (n, c) = (
+        Networks::from_packed(&nb).unwrap(),
+        Cloud::from_packed(&cb).unwrap(),
+    );
+    let at = |ip: &str| {
+        let k = IpKey::from(ip.parse::<IpAddr>().unwrap());
+        let id = n.lookup(k);
+        (
+            n.asn(id),
+            n.name(id).map(String::from),
+            c.provider(c.lookup(k)).map(String::from),
+            n.aws_region(n.aws(k)).map(String::from),
+        )
+    };
+    let aws = Some("Amazon Web Services".to_string());
+    let big = (
+        Some(100),
+        Some("Big University".to_string()),
+        aws.clone(),
+        None,
+    );
+    assert_eq!(at("20.0.0.0"), big);
+    assert_eq!(at("20.0.0.255"), big);
+    // Small Co's 256 addresses: its number, no name (under 1,024 addresses), not cloud;
+    // AWS's /24 inside it is cloud and in eu-west-1.
+    assert_eq!(
+        at("20.0.1.0"),
+        (Some(200), None, aws.clone(), Some("eu-west-1".into()))
+    );
+    assert_eq!(
+        at("20.0.1.255"),
+        (Some(200), None, aws.clone(), Some("eu-west-1".into()))
+    );
+    assert_eq!(at("20.0.2.0"), big);
+    assert_eq!(at("20.255.255.255"), big);
+    assert_eq!(at("21.0.0.0"), (None, None, None, None));
+    assert_eq!(at("19.255.255.255"), (None, None, None, None));
+    // 10.0.0.0/8 is private: in no network whatever the source says.
+    assert_eq!(at("10.1.2.3"), (None, None, None, None));
+    assert_eq!(at("2001:db8::1"), (None, None, None, None));
+    // Refused: a listed AS the table does not have, a list with no AWS provider, a
+    // damaged table.
+    let missing = "provider,asn,name_in_asn_table\nAmazon Web Services,999,x\n";
+    assert!(inputs(missing, &csv4).unwrap_err().contains("AS999"));
+    let no_aws = "provider,asn,name_in_asn_table\nHetzner,100,x\n";
+    assert!(inputs(no_aws, &csv4)
+        .unwrap_err()
+        .contains("Amazon Web Services"));
+    assert!(inputs(list, "1,0,5,x\n").is_err());
+    assert!(Networks::from_packed(&nb[..nb.len() / 2]).is_err());
+    assert!(Cloud::from_packed(b"not a table").is_err());
+    assert!(Networks::from_packed(&cb).is_err());
 }

@@ -8,12 +8,15 @@ mod common;
 
 use common::{generated_logs, run_files};
 use s3logdrop::datasets::{parse_mapping, Datasets, OTHER};
-use s3logdrop::geo::tally::{user_countries, CountryRow};
-use s3logdrop::geo::{pack, Countries, Source};
+use s3logdrop::geo::pack_networks::{self, AwsPrefix};
+use s3logdrop::geo::tally::{places, CountryRow, NetworkRow, Tables, Totals};
+use s3logdrop::geo::{pack, Cloud, Countries, Networks, Source};
 use s3logdrop::ip::IpKey;
 use s3logdrop::parse::Parser;
 use s3logdrop::period::Period;
-use s3logdrop::report::{dataset_countries, dataset_periods, top_objects, PeriodRow, Report};
+use s3logdrop::report::{
+    dataset_countries, dataset_networks, dataset_periods, top_objects, PeriodRow, Report,
+};
 use s3logdrop::settings::{Compiled, Settings};
 use s3logdrop::summary::Summary;
 use s3logdrop::time::{day_of, iso_date, rfc3339, Day, UnixSeconds};
@@ -178,15 +181,47 @@ fn check(settings: &Settings, files: &[(String, Vec<u8>)], summary: &Summary) {
         .datasets
         .windows(2)
         .all(|w| w[0].downloads >= w[1].downloads));
-    // Countries, with a table made here, of all downloads and of each dataset.
-    let table = test_countries();
-    let report = Report::with_countries(summary, &table);
-    assert_eq!(report.countries, naive_countries(&table, &all));
+    // Countries and networks, with tables made here, of all downloads, of each dataset,
+    // and of some days.
+    let t = test_tables();
+    let report = Report::with_tables(summary, t);
+    assert_eq!(report.countries, naive_countries(t, &all));
+    assert_eq!(report.networks, naive_networks(t, &all));
+    assert_eq!(report.cloud, naive_cloud(t, &all));
+    let places = places(summary, t);
+    let middle = covered.map(|(a, b)| (a + (b - a) / 3, b - (b - a) / 3));
+    fn in_days<'a>(mine: &[&'a Download], days: Option<(Day, Day)>) -> Vec<&'a Download> {
+        let (a, b) = days.unwrap();
+        mine.iter()
+            .copied()
+            .filter(|d| (a..=b).contains(&day_of(d.time)))
+            .collect()
+    }
     for (name, mine) in &by {
         assert_eq!(
-            dataset_countries(summary, &table, &user_countries(summary, &table), name),
-            naive_countries(&table, mine),
+            dataset_countries(summary, t, &places, name, None),
+            naive_countries(t, mine),
             "{name}"
+        );
+        let (networks, cloud) = dataset_networks(summary, t, &places, name, None);
+        assert_eq!(networks, naive_networks(t, mine), "{name}");
+        assert_eq!(cloud, naive_cloud(t, mine), "{name}");
+        if middle.is_some() {
+            let some = in_days(mine, middle);
+            assert_eq!(
+                dataset_countries(summary, t, &places, name, middle),
+                naive_countries(t, &some),
+                "{name} {middle:?}"
+            );
+            let (networks, cloud) = dataset_networks(summary, t, &places, name, middle);
+            assert_eq!(networks, naive_networks(t, &some), "{name} {middle:?}");
+            assert_eq!(cloud, naive_cloud(t, &some), "{name} {middle:?}");
+        }
+    }
+    if middle.is_some() {
+        assert_eq!(
+            dataset_countries(summary, t, &places, "", middle),
+            naive_countries(t, &in_days(&all, middle))
         );
     }
     // They add up to the totals, each user once.
@@ -194,33 +229,162 @@ fn check(settings: &Settings, files: &[(String, Vec<u8>)], summary: &Summary) {
     assert_eq!(sum(|r| r.downloads), report.downloads);
     assert_eq!(sum(|r| r.bytes_sent), report.bytes_sent);
     assert_eq!(sum(|r| r.unique_users), report.unique_users);
+    let sum = |f: fn(&NetworkRow) -> u64| report.networks.iter().map(f).sum::<u64>();
+    assert_eq!(sum(|r| r.downloads), report.downloads);
+    assert_eq!(sum(|r| r.bytes_sent), report.bytes_sent);
+    assert_eq!(sum(|r| r.unique_users), report.unique_users);
 }
 
-/// A country table for the generated addresses (IPv4 11-138.x.x.x; IPv6, in no range
-/// here): three countries and an unknown stretch of IPv4.
-fn test_countries() -> Countries {
-    let v4 = |a: u32| a << 24;
-    let csv4 = format!(
-        "{},{},FR\n{},{},DE\n{},{},JP\n",
-        v4(11),
-        v4(50) - 1,
-        v4(50),
-        v4(90) - 1,
-        v4(90),
-        v4(100) - 1
-    );
-    let csv6 = "";
-    let names = r#"{"countries": {"FR": "France", "DE": "Germany", "JP": "Japan"}}"#;
-    let source = Source {
-        name: "test".into(),
+fn source(name: &str) -> Source {
+    Source {
+        name: name.into(),
         date: "2026-01-01".into(),
         licence: "test".into(),
-    };
-    Countries::from_packed(&pack::pack(&csv4, csv6, names, source).unwrap()).unwrap()
+    }
+}
+
+/// Tables for the generated addresses (IPv4 11-138.x.x.x; IPv6, in no range here),
+/// made once. Countries: three and an unknown stretch of IPv4. Networks: AS100 (a
+/// university) 11-29, AS200 (Amazon, cloud) 30-59 with an AWS us-east-1 EC2 /8 and an
+/// eu-west-1 S3 /8 in it, AS300 (Hetzner, cloud) 60-79, AS400 (an ISP) 80-120, the rest
+/// unknown.
+fn test_tables() -> Tables<'static> {
+    static TABLES: std::sync::OnceLock<(Countries, Networks, Cloud)> = std::sync::OnceLock::new();
+    let (c, n, k) = TABLES.get_or_init(|| {
+        let v4 = |a: u32| a << 24;
+        let csv4 = format!(
+            "{},{},FR\n{},{},DE\n{},{},JP\n",
+            v4(11),
+            v4(50) - 1,
+            v4(50),
+            v4(90) - 1,
+            v4(90),
+            v4(100) - 1
+        );
+        let names = r#"{"countries": {"FR": "France", "DE": "Germany", "JP": "Japan"}}"#;
+        let countries =
+            Countries::from_packed(&pack::pack(&csv4, "", names, source("test")).unwrap()).unwrap();
+        let asn4 = format!(
+            "{},{},100,University A\n{},{},200,\"Amazon.com, Inc.\"\n{},{},300,Hetzner Online GmbH\n{},{},400,ISP B\n",
+            v4(11),
+            v4(30) - 1,
+            v4(30),
+            v4(60) - 1,
+            v4(60),
+            v4(80) - 1,
+            v4(80),
+            v4(121) - 1
+        );
+        let aws = vec![
+            AwsPrefix {
+                prefix: "40.0.0.0/8".into(),
+                region: "us-east-1".into(),
+                service: "EC2".into(),
+            },
+            AwsPrefix {
+                prefix: "41.0.0.0/8".into(),
+                region: "eu-west-1".into(),
+                service: "S3".into(),
+            },
+        ];
+        let list = "provider,asn,name_in_asn_table\nAmazon Web Services,200,x\nHetzner,300,y\n";
+        let (n, k) = pack_networks::pack(pack_networks::Inputs {
+            v4_csv: &asn4,
+            v6_csv: "",
+            source: source("asn"),
+            aws,
+            aws_source: source("aws"),
+            cloud_list: list,
+        })
+        .unwrap();
+        (
+            countries,
+            Networks::from_packed(&n).unwrap(),
+            Cloud::from_packed(&k).unwrap(),
+        )
+    });
+    Tables {
+        countries: c,
+        networks: n,
+        cloud: k,
+    }
+}
+
+/// The networks of these downloads, the slow way: every download looked up.
+fn naive_networks(t: Tables<'_>, downloads: &[&Download]) -> Vec<NetworkRow> {
+    type Key = (Option<u32>, String, String, String);
+    let mut by: BTreeMap<Key, (u64, u64, BTreeSet<IpKey>)> = BTreeMap::new();
+    for d in downloads {
+        let key = match d.ip {
+            None => (None, String::new(), String::new(), String::new()),
+            Some(ip) => {
+                let n = t.networks.lookup(ip);
+                (
+                    t.networks.asn(n),
+                    t.networks.name(n).unwrap_or("").to_string(),
+                    t.cloud
+                        .provider(t.cloud.lookup(ip))
+                        .unwrap_or("")
+                        .to_string(),
+                    t.networks
+                        .aws_region(t.networks.aws(ip))
+                        .unwrap_or("")
+                        .to_string(),
+                )
+            }
+        };
+        let e = by.entry(key).or_default();
+        e.0 += 1;
+        e.1 += d.bytes;
+        e.2.extend(d.ip);
+    }
+    let mut rows: Vec<NetworkRow> = by
+        .into_iter()
+        .map(
+            |((asn, network, cloud, aws_region), (downloads, bytes_sent, users))| NetworkRow {
+                asn,
+                network,
+                cloud,
+                aws_region,
+                downloads,
+                unique_users: users.len() as u64,
+                bytes_sent,
+            },
+        )
+        .collect();
+    rows.sort_by_key(|r| {
+        (
+            r.asn.is_none() && r.cloud.is_empty(),
+            std::cmp::Reverse(r.downloads),
+            r.network.clone(),
+            r.asn,
+            r.aws_region.clone(),
+            r.cloud.clone(),
+        )
+    });
+    rows
+}
+
+/// The downloads of these from cloud and hosting networks, the slow way.
+fn naive_cloud(t: Tables<'_>, downloads: &[&Download]) -> Totals {
+    let cloud: Vec<&&Download> = downloads
+        .iter()
+        .filter(|d| d.ip.is_some_and(|ip| t.cloud.lookup(ip) != 0))
+        .collect();
+    Totals {
+        downloads: cloud.len() as u64,
+        unique_users: cloud
+            .iter()
+            .filter_map(|d| d.ip)
+            .collect::<BTreeSet<_>>()
+            .len() as u64,
+        bytes_sent: cloud.iter().map(|d| d.bytes).sum(),
+    }
 }
 
 /// The countries of these downloads, the slow way: every download looked up.
-fn naive_countries(table: &Countries, downloads: &[&Download]) -> Vec<CountryRow> {
+fn naive_countries(t: Tables<'_>, downloads: &[&Download]) -> Vec<CountryRow> {
+    let table = t.countries;
     let mut by: BTreeMap<String, (u64, u64, BTreeSet<IpKey>)> = BTreeMap::new();
     for d in downloads {
         let code = d.ip.map_or("", |ip| table.code(table.lookup(ip)));
@@ -467,7 +631,7 @@ fn downloads_with_no_address_are_unknown_and_nobody() {
     };
     let (mut s, _) = run_files(&settings, &[("a".into(), text.into_bytes())], 1 << 12);
     s.normalize();
-    let r = Report::with_countries(&s, &test_countries());
+    let r = Report::with_tables(&s, test_tables());
     let got: Vec<(&str, u64, u64, u64)> = r
         .countries
         .iter()
@@ -481,4 +645,60 @@ fn downloads_with_no_address_are_unknown_and_nobody() {
         })
         .collect();
     assert_eq!(got, [("FR", 1, 1, 10), ("", 2, 0, 20)]);
+}
+
+/// "Exclude cloud and hosting networks" removes exactly the downloads whose address the
+/// built-in cloud table holds, counts them as removed, and the report without it says
+/// the same share.
+#[test]
+fn excluding_cloud_networks_removes_their_downloads_and_counts_them() {
+    let files = generated_logs(7, 6, 400, 3_000);
+    let off = Settings::default();
+    let on = Settings {
+        exclude_cloud: true,
+        ..Settings::default()
+    };
+    let (all, _) = naive(&off, &files);
+    let cloud = Cloud::builtin();
+    let (from_cloud, rest): (Vec<&Download>, Vec<&Download>) = all
+        .iter()
+        .partition(|d| d.ip.is_some_and(|ip| cloud.lookup(ip) != 0));
+    assert!(
+        from_cloud.len() > 10 && rest.len() > 10,
+        "{}",
+        from_cloud.len()
+    );
+    let (mut s_off, _) = run_files(&off, &files, 1 << 12);
+    let (mut s_on, _) = run_files(&on, &files, 1 << 12);
+    s_off.normalize();
+    s_on.normalize();
+    let (r_off, r_on) = (Report::new(&s_off), Report::new(&s_on));
+    assert_eq!(r_on.downloads, rest.len() as u64);
+    assert_eq!(r_on.removed.cloud, from_cloud.len() as u64);
+    assert_eq!(r_off.removed.cloud, 0);
+    assert_eq!(r_on.cloud, Totals::default());
+    let users = |v: &[&Download]| v.iter().filter_map(|d| d.ip).collect::<BTreeSet<_>>().len();
+    assert_eq!(r_on.unique_users, users(&rest) as u64);
+    assert_eq!(
+        r_off.cloud,
+        Totals {
+            downloads: from_cloud.len() as u64,
+            unique_users: users(&from_cloud) as u64,
+            bytes_sent: from_cloud.iter().map(|d| d.bytes).sum(),
+        }
+    );
+    assert!(r_on.networks.iter().all(|n| n.cloud.is_empty()));
+    let method = |s: &Settings, r: &Report| s3logdrop::methods::paragraph(s, r, Period::Month);
+    let (m_off, m_on) = (method(&off, &r_off), method(&on, &r_on));
+    assert!(
+        m_off.contains("came from cloud and hosting networks"),
+        "{m_off}"
+    );
+    assert!(
+        m_on.contains(&format!(
+            "{} downloads from cloud and hosting networks",
+            from_cloud.len()
+        )),
+        "{m_on}"
+    );
 }

@@ -33,14 +33,17 @@ fn part(worker: &mut Session, name: &str, bytes: &[u8]) -> PartOfFile {
     worker.end_part().unwrap().unwrap()
 }
 
-/// The country table, as the page's main program hands it over at start.
-fn provide_countries() {
-    s3logdrop::geo::provide(include_bytes!("../src/geo/countries.bin"));
+/// The country and network tables, as the page's main program hands them over at start.
+fn provide_tables() {
+    s3logdrop::geo::provide(
+        include_bytes!("../src/geo/countries.bin"),
+        include_bytes!("../src/geo/networks.bin"),
+    );
 }
 
 #[wasm_bindgen_test]
 fn merged_parts_give_the_whole_and_the_same_outputs() {
-    provide_countries();
+    provide_tables();
     let files: [(&str, &[u8]); 3] = [("a.log", EDGE), ("b.log", CORPUS), ("d.log", EDGE)];
     let whole = summary(&files);
     let mut a = Analysis::new(&default_settings()).unwrap();
@@ -103,6 +106,37 @@ fn merged_parts_give_the_whole_and_the_same_outputs() {
     let rows = a.dataset_periods(&first.dataset, "year").unwrap();
     assert!(js_sys::Array::from(&rows).length() >= 1);
     assert!(a.methods("quarter").unwrap().contains("In each quarter"));
+    // Where a dataset's downloads came from, on some days, as natively.
+    let mut normal = whole.clone();
+    normal.normalize();
+    let t = s3logdrop::geo::tally::Tables::builtin();
+    let places = s3logdrop::geo::tally::places(&normal, t);
+    let days = Some((
+        s3logdrop::time::parse_iso_date("2019-01-01").unwrap(),
+        s3logdrop::time::parse_iso_date("2030-12-31").unwrap(),
+    ));
+    for (name, from, to) in [
+        (first.dataset.as_str(), "2019-01-01", "2030-12-31"),
+        ("", "", ""),
+    ] {
+        let scope = (!from.is_empty()).then_some(days).flatten();
+        let g = a.geography(name, from, to).unwrap();
+        let field = |k: &str| {
+            let v = js_sys::Reflect::get(&g, &k.into()).unwrap();
+            String::from(js_sys::JSON::stringify(&v).unwrap())
+        };
+        let (networks, cloud) =
+            s3logdrop::report::dataset_networks(&normal, t, &places, name, scope);
+        let countries = s3logdrop::report::dataset_countries(&normal, t, &places, name, scope);
+        assert_eq!(field("networks"), serde_json::to_string(&networks).unwrap());
+        assert_eq!(
+            field("countries"),
+            serde_json::to_string(&countries).unwrap()
+        );
+        assert_eq!(field("cloud"), serde_json::to_string(&cloud).unwrap());
+        assert!(!networks.is_empty());
+    }
+    assert!(a.geography("", "not a day", "").is_err());
 }
 
 #[wasm_bindgen_test]
@@ -121,7 +155,7 @@ fn the_chart_is_drawn_on_a_canvas() {
     canvas.set_width(800);
     canvas.set_height(500);
     doc.body().unwrap().append_child(&canvas).unwrap();
-    provide_countries();
+    provide_tables();
     let mut a = Analysis::new(&default_settings()).unwrap();
     a.add(&summary(&[("b.log", CORPUS)]).to_bytes()).unwrap();
     a.commit().unwrap();

@@ -183,6 +183,10 @@ pub struct SettingsArgs {
     /// Count AWS-internal requests too (remote_ip `-`, requester svc:... or AmazonS3).
     #[arg(long)]
     keep_aws_internal: bool,
+    /// Do not count downloads from cloud and hosting networks (AWS's published ranges and
+    /// the networks of Google Cloud, Azure, Hetzner, OVH… by AS number; see `geo --sources`).
+    #[arg(long)]
+    exclude_cloud: bool,
     /// First day counted (YYYY-MM-DD, UTC).
     #[arg(long)]
     since: Option<String>,
@@ -234,6 +238,7 @@ impl SettingsArgs {
             bots: self.bots,
             exclude_ips: self.exclude_ip.clone(),
             exclude_aws_internal: !self.keep_aws_internal,
+            exclude_cloud: self.exclude_cloud,
             since: self.since.clone(),
             until: self.until.clone(),
             prefix: self.prefix.clone(),

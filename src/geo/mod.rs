@@ -9,31 +9,48 @@
 //! address belongs to the last range that starts at or before it.
 
 use crate::ip::IpKey;
+use ranges::Ranges;
 use serde::{Deserialize, Serialize};
 use std::io::Read;
 use std::sync::OnceLock;
 
-/// The packed table built into the program (see the module's text).
+/// The packed tables built into the program (see the module's text): countries and
+/// networks.
 #[cfg(not(target_arch = "wasm32"))]
-static BUILTIN: &[u8] = include_bytes!("countries.bin");
+static BUILTIN: (&[u8], &[u8]) = (
+    include_bytes!("countries.bin"),
+    include_bytes!("networks.bin"),
+);
 
-/// In the page, the packed table, handed over by the page's main program at start
-/// (`src/bin/app.rs`): the workers' program, which makes no report, does not carry it.
+/// In the page, the packed country and network tables, handed over by the page's main
+/// program at start (`src/bin/app.rs`): the workers' program, which makes no report, does
+/// not carry them.
 #[cfg(target_arch = "wasm32")]
-static PROVIDED: OnceLock<&'static [u8]> = OnceLock::new();
+static PROVIDED: OnceLock<(&'static [u8], &'static [u8])> = OnceLock::new();
 
-/// Hands the packed table to [`Countries::builtin`] (in the page; the first one given
-/// stays).
+/// Hands the packed country and network tables to [`Countries::builtin`] and
+/// [`Networks::builtin`] (in the page; the first ones given stay).
 #[cfg(target_arch = "wasm32")]
-pub fn provide(packed: &'static [u8]) {
-    let _ = PROVIDED.set(packed);
+pub fn provide(countries: &'static [u8], networks: &'static [u8]) {
+    let _ = PROVIDED.set((countries, networks));
 }
 
-fn builtin_bytes() -> &'static [u8] {
+fn builtin_bytes() -> (&'static [u8], &'static [u8]) {
     #[cfg(not(target_arch = "wasm32"))]
     return BUILTIN;
     #[cfg(target_arch = "wasm32")]
     return PROVIDED.get().copied().unwrap_or_default();
+}
+
+/// A packed table read back: inflated (at most 64 MiB) and decoded; `what` names it in
+/// the error.
+fn unpack<T: serde::de::DeserializeOwned>(bytes: &[u8], what: &str) -> Result<T, String> {
+    let mut raw = Vec::new();
+    flate2::read::DeflateDecoder::new(bytes)
+        .take(64 << 20)
+        .read_to_end(&mut raw)
+        .map_err(|e| format!("{what} is damaged: {e}"))?;
+    postcard::from_bytes(&raw).map_err(|e| format!("{what} is damaged: {e}"))
 }
 
 /// The packed form's version: [`Countries::from_packed`] refuses any other.
@@ -61,10 +78,7 @@ pub struct Countries {
     codes: Vec<String>,
     /// English names by number; number 0 is "Unknown".
     names: Vec<String>,
-    v4_starts: Vec<u32>,
-    v4_ids: Vec<CountryId>,
-    v6_starts: Vec<u128>,
-    v6_ids: Vec<CountryId>,
+    ranges: Ranges<CountryId>,
 }
 
 /// The packed form, before deflate.
@@ -85,18 +99,14 @@ impl Countries {
     pub fn builtin() -> &'static Countries {
         static TABLE: OnceLock<Countries> = OnceLock::new();
         TABLE.get_or_init(|| {
-            Countries::from_packed(builtin_bytes()).expect("the built-in country table unpacks")
+            Countries::from_packed(builtin_bytes().0).expect("the built-in country table unpacks")
         })
     }
 
     /// The country of an address: its number, 0 when no range holds it.
     #[inline]
     pub fn lookup(&self, ip: IpKey) -> CountryId {
-        if ip.is_v4() {
-            find(&self.v4_starts, &self.v4_ids, ip.0 as u32)
-        } else {
-            find(&self.v6_starts, &self.v6_ids, ip.0)
-        }
+        self.ranges.lookup(ip)
     }
 
     /// The two-letter code of a country number (`""` for 0).
@@ -116,19 +126,13 @@ impl Countries {
 
     /// How many ranges (with the gaps between them) each family has: (IPv4, IPv6).
     pub fn ranges(&self) -> (usize, usize) {
-        (self.v4_starts.len(), self.v6_starts.len())
+        self.ranges.len()
     }
 
     /// Reads a packed table (see the module's text), checking everything a lookup relies
     /// on: starts in increasing order, known country numbers.
     pub fn from_packed(bytes: &[u8]) -> Result<Countries, String> {
-        let mut raw = Vec::new();
-        flate2::read::DeflateDecoder::new(bytes)
-            .take(64 << 20)
-            .read_to_end(&mut raw)
-            .map_err(|e| format!("the country table is damaged: {e}"))?;
-        let p: Packed =
-            postcard::from_bytes(&raw).map_err(|e| format!("the country table is damaged: {e}"))?;
+        let p: Packed = unpack(bytes, "the country table")?;
         if p.format != FORMAT {
             return Err(format!(
                 "country table format {} (this program reads {FORMAT})",
@@ -141,56 +145,30 @@ impl Countries {
         {
             return Err("the country table's codes and names do not match".into());
         }
-        let v4_starts = starts(&p.v4_gaps, |a, b| a.checked_add(b))?;
-        let v6_starts = starts(&p.v6_gaps, |a, b| a.checked_add(b))?;
-        let known = |ids: &[CountryId]| ids.iter().all(|&i| (i as usize) < p.codes.len());
-        if v4_starts.len() != p.v4_ids.len()
-            || v6_starts.len() != p.v6_ids.len()
-            || !known(&p.v4_ids)
-            || !known(&p.v6_ids)
-        {
-            return Err("the country table's ranges do not match their countries".into());
-        }
+        let n = p.codes.len();
+        let ranges = Ranges::from_gaps(
+            "the country table",
+            (&p.v4_gaps, p.v4_ids),
+            (&p.v6_gaps, p.v6_ids),
+            |i| (i as usize) < n,
+        )?;
         Ok(Countries {
             source: p.source,
             codes: p.codes,
             names: p.names,
-            v4_starts,
-            v4_ids: p.v4_ids,
-            v6_starts,
-            v6_ids: p.v6_ids,
+            ranges,
         })
     }
 }
 
-/// Starts from the gaps between them (the first is its own gap); each after the one
-/// before.
-fn starts<T: Copy + Default + PartialEq>(
-    gaps: &[T],
-    add: impl Fn(T, T) -> Option<T>,
-) -> Result<Vec<T>, String> {
-    let mut out = Vec::with_capacity(gaps.len());
-    let mut prev: Option<T> = None;
-    for &g in gaps {
-        let s = match prev {
-            None => g,
-            Some(_) if g == T::default() => return Err("the country table's ranges repeat".into()),
-            Some(p) => add(p, g).ok_or("the country table's ranges run past the last address")?,
-        };
-        out.push(s);
-        prev = Some(s);
-    }
-    Ok(out)
-}
-
-#[inline]
-fn find<T: Ord + Copy>(starts: &[T], ids: &[CountryId], x: T) -> CountryId {
-    match starts.partition_point(|&s| s <= x) {
-        0 => 0,
-        i => ids[i - 1],
-    }
-}
-
+pub mod cloud;
+pub mod networks;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod pack;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod pack_networks;
+pub mod ranges;
 pub mod tally;
+
+pub use cloud::Cloud;
+pub use networks::Networks;

@@ -92,10 +92,10 @@ pub fn block(cidr: &str) -> (u128, u128) {
 }
 
 /// `flat` with the `blocks` cut out.
-fn cut<'a>(flat: Vec<(u128, u128, &'a str)>, blocks: &[&str]) -> Vec<(u128, u128, &'a str)> {
+pub fn cut<L: Copy>(flat: Vec<(u128, u128, L)>, blocks: &[&str]) -> Vec<(u128, u128, L)> {
     let blocks: Vec<(u128, u128)> = blocks.iter().map(|b| block(b)).collect();
     let mut out = Vec::with_capacity(flat.len());
-    for (a, b, cc) in flat {
+    for (a, b, label) in flat {
         // The parts of [a, b] outside every block (blocks do not overlap each other).
         let mut parts = vec![(a, b)];
         for &(x, y) in &blocks {
@@ -116,7 +116,7 @@ fn cut<'a>(flat: Vec<(u128, u128, &'a str)>, blocks: &[&str]) -> Vec<(u128, u128
                 })
                 .collect();
         }
-        out.extend(parts.into_iter().map(|(a, b)| (a, b, cc)));
+        out.extend(parts.into_iter().map(|(a, b)| (a, b, label)));
     }
     out
 }
@@ -148,9 +148,9 @@ pub fn read_num_csv(text: &str, max: u128) -> Result<Vec<Range>, String> {
     Ok(out)
 }
 
-/// Disjoint ranges, in order, each with the country of the narrowest source range that
-/// holds it (the later row on a tie); neighbours of one country joined.
-pub fn flatten(ranges: &[Range]) -> Vec<(u128, u128, &str)> {
+/// Disjoint ranges, in order, each with the label (a country, a network) of the narrowest
+/// source range that holds it (the later row on a tie); neighbours of one label joined.
+pub fn flatten<T: PartialEq>(ranges: &[(u128, u128, T)]) -> Vec<(u128, u128, &T)> {
     // Where each range starts and where it stops (end + 1, or past the last address).
     let mut starts: BTreeMap<u128, Vec<usize>> = BTreeMap::new();
     let mut stops: BTreeMap<u128, Vec<usize>> = BTreeMap::new();
@@ -165,7 +165,7 @@ pub fn flatten(ranges: &[Range]) -> Vec<(u128, u128, &str)> {
     // The ranges open at a point, narrowest first, then the later row.
     let mut open: BTreeSet<(u128, std::cmp::Reverse<usize>)> = BTreeSet::new();
     let width = |i: usize| ranges[i].1 - ranges[i].0;
-    let mut out: Vec<(u128, u128, &str)> = Vec::new();
+    let mut out: Vec<(u128, u128, &T)> = Vec::new();
     for (k, &p) in points.iter().enumerate() {
         for &i in stops.get(&p).into_iter().flatten() {
             open.remove(&(width(i), std::cmp::Reverse(i)));
@@ -181,42 +181,43 @@ pub fn flatten(ranges: &[Range]) -> Vec<(u128, u128, &str)> {
             Some(&next) => next - 1,
             None => ranges[i].1,
         };
-        let cc = ranges[i].2.as_str();
+        let label = &ranges[i].2;
         match out.last_mut() {
-            Some(last) if last.2 == cc && last.1.checked_add(1) == Some(p) => last.1 = end,
-            _ => out.push((p, end, cc)),
+            Some(last) if *last.2 == *label && last.1.checked_add(1) == Some(p) => last.1 = end,
+            _ => out.push((p, end, label)),
         }
     }
     out
 }
 
-/// Starts (with a start of "no country" after each range not followed by another) and
-/// their country numbers.
-fn starts_and_ids(
-    flat: &[(u128, u128, &str)],
-    number: &BTreeMap<&str, CountryId>,
+/// Starts (with a start of "none" after each range not followed by another) and their
+/// ids, `number(label)`.
+pub fn starts_and_ids<L: Copy, I: Default>(
+    flat: &[(u128, u128, L)],
+    number: impl Fn(L) -> I,
     max: u128,
-) -> (Vec<u128>, Vec<CountryId>) {
+) -> (Vec<u128>, Vec<I>) {
     let (mut starts, mut ids) = (Vec::new(), Vec::new());
-    for (k, &(a, b, cc)) in flat.iter().enumerate() {
+    for (k, &(a, b, label)) in flat.iter().enumerate() {
         if k == 0 && a > 0 {
             starts.push(0);
-            ids.push(0);
+            ids.push(I::default());
         }
         starts.push(a);
-        ids.push(number[cc]);
+        ids.push(number(label));
         let next = flat.get(k + 1).map(|r| r.0);
         if let Some(after) = b.checked_add(1).filter(|&a| a <= max) {
             if next != Some(after) {
                 starts.push(after);
-                ids.push(0);
+                ids.push(I::default());
             }
         }
     }
     (starts, ids)
 }
 
-fn gaps(starts: &[u128]) -> Vec<u128> {
+/// The gaps between starts (the first is its own gap).
+pub fn gaps(starts: &[u128]) -> Vec<u128> {
     let mut prev = 0;
     starts
         .iter()
@@ -244,7 +245,7 @@ pub fn pack(
         cut(flatten(&v4), &SPECIAL_V4),
         cut(flatten(&v6), &SPECIAL_V6),
     );
-    let used: BTreeSet<&str> = f4.iter().chain(&f6).map(|r| r.2).collect();
+    let used: BTreeSet<&str> = f4.iter().chain(&f6).map(|r| r.2.as_str()).collect();
     let mut codes = vec![String::new()];
     let mut full = vec!["Unknown".to_string()];
     for &cc in &used {
@@ -271,8 +272,8 @@ pub fn pack(
         .enumerate()
         .map(|(i, &cc)| (cc, (i + 1) as CountryId))
         .collect();
-    let (s4, v4_ids) = starts_and_ids(&f4, &number, u32::MAX as u128);
-    let (s6, v6_ids) = starts_and_ids(&f6, &number, u128::MAX);
+    let (s4, v4_ids) = starts_and_ids(&f4, |cc: &String| number[cc.as_str()], u32::MAX as u128);
+    let (s6, v6_ids) = starts_and_ids(&f6, |cc: &String| number[cc.as_str()], u128::MAX);
     let packed = Packed {
         format: FORMAT,
         source,
@@ -283,7 +284,12 @@ pub fn pack(
         v6_gaps: gaps(&s6),
         v6_ids,
     };
-    let raw = postcard::to_stdvec(&packed).map_err(|e| e.to_string())?;
+    deflate(&packed)
+}
+
+/// A packed form: postcard, deflated.
+pub fn deflate<T: serde::Serialize>(packed: &T) -> Result<Vec<u8>, String> {
+    let raw = postcard::to_stdvec(packed).map_err(|e| e.to_string())?;
     let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
     z.write_all(&raw).map_err(|e| e.to_string())?;
     z.finish().map_err(|e| e.to_string())

@@ -1,9 +1,72 @@
-//! Downloads by country: each user's address looked up once, when the report is made
-//! (never once per line), and each day's per-user downloads added up by country.
+//! Where the downloads come from: each user's address looked up once in every table when
+//! the report is made (never once per line) — its [`Place`] — and each day's per-user
+//! downloads added up by country and by network, for all datasets or one, over all days
+//! or some.
 
-use super::{Countries, CountryId};
-use crate::summary::{DatasetAgg, Summary};
+use super::cloud::ProviderId;
+use super::networks::{AwsId, NetworkId};
+use super::{Cloud, Countries, CountryId, Networks};
+use crate::summary::{DatasetAgg, HashMap, Summary};
+use crate::time::Day;
 use serde::Serialize;
+use std::hash::Hash;
+
+/// The tables a report looks addresses up in.
+#[derive(Clone, Copy)]
+pub struct Tables<'a> {
+    /// IP → country.
+    pub countries: &'a Countries,
+    /// IP → network and AWS range.
+    pub networks: &'a Networks,
+    /// IP → cloud or hosting provider.
+    pub cloud: &'a Cloud,
+}
+
+impl Tables<'static> {
+    /// The tables built into the program.
+    pub fn builtin() -> Tables<'static> {
+        Tables {
+            countries: Countries::builtin(),
+            networks: Networks::builtin(),
+            cloud: Cloud::builtin(),
+        }
+    }
+}
+
+/// Where one user's address is, by the numbers of each table (0: unknown, or none).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Place {
+    /// Its country.
+    pub country: CountryId,
+    /// Its cloud or hosting provider (0: none).
+    pub cloud: ProviderId,
+    /// Its AWS range (region and service; 0: none).
+    pub aws: AwsId,
+    /// Its network.
+    pub network: NetworkId,
+}
+
+/// Each user's place, by user id: each distinct user looked up once.
+pub fn places(s: &Summary, t: Tables<'_>) -> Vec<Place> {
+    s.users
+        .iter()
+        .map(|(ip, _)| Place {
+            country: t.countries.lookup(ip),
+            cloud: t.cloud.lookup(ip),
+            aws: t.networks.aws(ip),
+            network: t.networks.lookup(ip),
+        })
+        .collect()
+}
+
+/// Which downloads a table adds up: those of some datasets (all of the summary's, or
+/// one), on the days from `.0` to `.1` (inclusive; all days with `None`).
+pub struct Scope<'a, D: IntoIterator<Item = &'a DatasetAgg>> {
+    /// The datasets.
+    pub datasets: D,
+    /// The days.
+    pub days: Option<(Day, Day)>,
+}
 
 /// One country's downloads, users and bytes (of all datasets or of one).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -21,69 +84,175 @@ pub struct CountryRow {
     pub bytes_sent: u64,
 }
 
-/// Each user's country number, by user id: each distinct user looked up once.
-pub fn user_countries(s: &Summary, t: &Countries) -> Vec<CountryId> {
-    s.users.iter().map(|(ip, _)| t.lookup(ip)).collect()
+/// One network's downloads, users and bytes: an organisation's AS, split by AWS region
+/// for Amazon's addresses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NetworkRow {
+    /// The AS number (`None`: no range holds the address, or no address).
+    pub asn: Option<u32>,
+    /// The organisation's name; empty when the table gives none (or no AS is known).
+    pub network: String,
+    /// The cloud or hosting provider; empty for other networks.
+    pub cloud: String,
+    /// The AWS region, for addresses in AWS's published ranges; empty otherwise.
+    pub aws_region: String,
+    /// Counted downloads.
+    pub downloads: u64,
+    /// Distinct users.
+    pub unique_users: u64,
+    /// Sum of bytes_sent.
+    pub bytes_sent: u64,
 }
 
-/// The countries of the downloads of `datasets` (all of the summary's, or one), most
-/// downloaded first (ties by name), "Unknown" last; `by_user` is [`user_countries`]'s.
-pub fn countries<'a>(
+/// Downloads, distinct users and bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Totals {
+    /// Counted downloads.
+    pub downloads: u64,
+    /// Distinct users.
+    pub unique_users: u64,
+    /// Sum of bytes_sent.
+    pub bytes_sent: u64,
+}
+
+/// The downloads in `scope` added up by `key(place)`; downloads with no address go to
+/// `nobody`. A user counts once in the key of their place.
+fn tally<'a, K: Hash + Eq + Copy>(
     s: &Summary,
-    t: &Countries,
-    by_user: &[CountryId],
-    datasets: impl IntoIterator<Item = &'a DatasetAgg>,
-) -> Vec<CountryRow> {
-    #[derive(Clone, Copy, Default)]
-    struct Acc {
-        downloads: u64,
-        users: u64,
-        bytes_sent: u64,
-    }
-    let mut acc = [Acc::default(); 256];
+    places: &[Place],
+    scope: Scope<'a, impl IntoIterator<Item = &'a DatasetAgg>>,
+    key: impl Fn(&Place) -> K,
+    nobody: K,
+) -> HashMap<K, Totals> {
+    let mut acc: HashMap<K, Totals> = HashMap::default();
     // A user on several days or in several datasets counts once: marked when first met.
     let mut met = vec![false; s.users.len()];
-    for d in datasets {
-        for x in d.days() {
+    let (from, to) = scope.days.unwrap_or((Day::MIN, Day::MAX));
+    for d in scope.datasets {
+        for x in d.days().filter(|x| (from..=to).contains(&x.day)) {
             let (mut downloads, mut bytes_sent) = (0, 0);
+            let mut last: Option<(K, &mut Totals)> = None;
             for (&u, c) in x.users.iter().zip(x.counts) {
-                let a = &mut acc[by_user[u as usize] as usize];
+                let k = key(&places[u as usize]);
+                // Neighbouring users are often of one place: the entry kept at hand.
+                let a = match last {
+                    Some((lk, a)) if lk == k => a,
+                    _ => acc.entry(k).or_default(),
+                };
                 a.downloads += c.downloads;
                 a.bytes_sent += c.bytes_sent;
                 if !std::mem::replace(&mut met[u as usize], true) {
-                    a.users += 1;
+                    a.unique_users += 1;
                 }
+                last = Some((k, a));
                 downloads += c.downloads;
                 bytes_sent += c.bytes_sent;
             }
             // Downloads with no address (AWS-internal ones, when kept) are nobody's.
-            acc[0].downloads += x.downloads.saturating_sub(downloads);
-            acc[0].bytes_sent += x.bytes_sent.saturating_sub(bytes_sent);
+            let (d, b) = (
+                x.downloads.saturating_sub(downloads),
+                x.bytes_sent.saturating_sub(bytes_sent),
+            );
+            if d > 0 || b > 0 {
+                let a = acc.entry(nobody).or_default();
+                a.downloads += d;
+                a.bytes_sent += b;
+            }
         }
     }
+    acc
+}
+
+/// Most downloaded first, ties by `name`, the unknown last.
+fn order<T, N: Ord>(
+    rows: &mut [T],
+    unknown: impl Fn(&T) -> bool,
+    downloads: impl Fn(&T) -> u64,
+    name: impl Fn(&T) -> N,
+) {
+    rows.sort_by_cached_key(|r| (unknown(r), std::cmp::Reverse(downloads(r)), name(r)));
+}
+
+/// The countries of the downloads in `scope`, most downloaded first (ties by name),
+/// "Unknown" last; `places` is [`places`]'s.
+pub fn countries<'a>(
+    s: &Summary,
+    t: &Countries,
+    places: &[Place],
+    scope: Scope<'a, impl IntoIterator<Item = &'a DatasetAgg>>,
+) -> Vec<CountryRow> {
+    let acc = tally(s, places, scope, |p| p.country, 0);
     let mut rows: Vec<CountryRow> = acc
-        .iter()
-        .enumerate()
-        .filter(|(_, a)| a.downloads > 0 || a.users > 0)
-        .map(|(i, a)| CountryRow {
-            country_code: t.code(i as CountryId).to_string(),
-            country: t.name(i as CountryId).to_string(),
+        .into_iter()
+        .map(|(id, a)| CountryRow {
+            country_code: t.code(id).to_string(),
+            country: t.name(id).to_string(),
             downloads: a.downloads,
-            unique_users: a.users,
+            unique_users: a.unique_users,
             bytes_sent: a.bytes_sent,
         })
         .collect();
-    rows.sort_by(|a, b| {
-        (
-            a.country_code.is_empty(),
-            std::cmp::Reverse(a.downloads),
-            &a.country,
-        )
-            .cmp(&(
-                b.country_code.is_empty(),
-                std::cmp::Reverse(b.downloads),
-                &b.country,
-            ))
-    });
+    order(
+        &mut rows,
+        |r| r.country_code.is_empty(),
+        |r| r.downloads,
+        |r| r.country.clone(),
+    );
     rows
+}
+
+/// The networks of the downloads in `scope`, most downloaded first (ties by name, AS
+/// number, region), the unknown last; `places` is [`places`]'s.
+pub fn networks<'a>(
+    s: &Summary,
+    t: Tables<'_>,
+    places: &[Place],
+    scope: Scope<'a, impl IntoIterator<Item = &'a DatasetAgg>>,
+) -> Vec<NetworkRow> {
+    let n = t.networks;
+    let region = |p: &Place| n.aws_region(p.aws).unwrap_or("");
+    let acc = tally(
+        s,
+        places,
+        scope,
+        |p| (p.network, region(p), p.cloud),
+        (0, "", 0),
+    );
+    let mut rows: Vec<NetworkRow> = acc
+        .into_iter()
+        .map(|((id, region, cloud), a)| NetworkRow {
+            asn: n.asn(id),
+            network: n.name(id).unwrap_or_default().to_string(),
+            cloud: t.cloud.provider(cloud).unwrap_or_default().to_string(),
+            aws_region: region.to_string(),
+            downloads: a.downloads,
+            unique_users: a.unique_users,
+            bytes_sent: a.bytes_sent,
+        })
+        .collect();
+    order(
+        &mut rows,
+        |r| r.asn.is_none() && r.cloud.is_empty(),
+        |r| r.downloads,
+        |r| {
+            (
+                r.network.clone(),
+                r.asn,
+                r.aws_region.clone(),
+                r.cloud.clone(),
+            )
+        },
+    );
+    rows
+}
+
+/// The part of the downloads in `scope` that came from cloud and hosting networks.
+pub fn cloud_share<'a>(
+    s: &Summary,
+    places: &[Place],
+    scope: Scope<'a, impl IntoIterator<Item = &'a DatasetAgg>>,
+) -> Totals {
+    tally(s, places, scope, |p| p.cloud != 0, false)
+        .remove(&true)
+        .unwrap_or_default()
 }

@@ -116,6 +116,8 @@ pub struct Removed {
     pub excluded_ip: u64,
     /// The bot rule.
     pub bot: u64,
+    /// Cloud and hosting networks (when excluded).
+    pub cloud: u64,
 }
 
 impl Removed {
@@ -126,6 +128,7 @@ impl Removed {
             Removal::OutsidePrefix => &mut self.outside_prefix,
             Removal::AwsInternal => &mut self.aws_internal,
             Removal::ExcludedIp => &mut self.excluded_ip,
+            Removal::Cloud => &mut self.cloud,
             Removal::Bot => &mut self.bot,
         } += 1;
     }
@@ -136,6 +139,7 @@ impl Removed {
         self.outside_prefix += o.outside_prefix;
         self.aws_internal += o.aws_internal;
         self.excluded_ip += o.excluded_ip;
+        self.cloud += o.cloud;
         self.bot += o.bot;
     }
 }

@@ -2,12 +2,14 @@
 //! summaries and answers with the report, the summary outputs and the chart.
 
 use crate::chart::{self, ChartOptions};
+use crate::geo::tally::{Place, Tables};
 use crate::outputs::{Anonymize, Outputs};
 use crate::period::Period;
 use crate::report::{self, ObjectRow, PeriodRow, Report};
 use crate::settings::{Compiled, Settings};
 use crate::snapshot::Snapshot;
 use crate::summary::{HashMap, PartOfFile, Parts, Summary};
+use crate::time::Day;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlCanvasElement;
@@ -79,7 +81,10 @@ fn period(name: &str) -> Result<Period, JsError> {
 }
 
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
-    let ser = serde_wasm_bindgen::Serializer::new().serialize_maps_as_objects(true);
+    // Objects for maps, and `null` (not `undefined`) for a missing value, as in the JSON.
+    let ser = serde_wasm_bindgen::Serializer::new()
+        .serialize_maps_as_objects(true)
+        .serialize_missing_as_null(true);
     v.serialize(&ser).map_err(err)
 }
 
@@ -103,9 +108,9 @@ pub struct Analysis {
     pending: Summary,
     parts: HashMap<String, Parts>,
     report: Option<Report>,
-    /// Each user's country, looked up once, with the report (for the countries of a
-    /// dataset).
-    user_countries: Option<Vec<crate::geo::CountryId>>,
+    /// Each user's place (country, network, cloud), looked up once, with the report (for
+    /// the countries and networks of a dataset and days).
+    places: Option<Vec<Place>>,
     /// The log files counted (name -> size): those of the committed runs, and of the
     /// snapshot it was opened from.
     files: std::collections::BTreeMap<String, u64>,
@@ -113,11 +118,20 @@ pub struct Analysis {
     made_at: i64,
 }
 
-/// Unpacks the country table now (it is unpacked once, on first use): the page calls
+/// Unpacks the address tables now (they are unpacked once, on first use): the page calls
 /// this while the workers read, so that the report does not wait for it.
 #[wasm_bindgen]
-pub fn prepare_countries() {
-    crate::geo::Countries::builtin();
+pub fn prepare_tables() {
+    Tables::builtin();
+}
+
+/// Where the downloads of a dataset and days come from: countries, networks, and the part
+/// from cloud and hosting networks.
+#[derive(Serialize)]
+struct Geography {
+    countries: Vec<crate::geo::tally::CountryRow>,
+    networks: Vec<crate::geo::tally::NetworkRow>,
+    cloud: crate::geo::tally::Totals,
 }
 
 /// Which of a list of files to read: `read` (indexes), `skipped` (already counted), and
@@ -141,7 +155,7 @@ impl Analysis {
             settings,
             parts: HashMap::default(),
             report: None,
-            user_countries: None,
+            places: None,
             files: Default::default(),
             made_at: 0,
         })
@@ -157,7 +171,7 @@ impl Analysis {
             pending: Summary::default(),
             parts: HashMap::default(),
             report: None,
-            user_countries: None,
+            places: None,
             files: snap.files,
             made_at: snap.made_at,
         })
@@ -254,7 +268,7 @@ impl Analysis {
         let run = std::mem::take(&mut self.pending);
         self.summary.merge(run, self.settings.reject_samples);
         self.report = None;
-        self.user_countries = None;
+        self.places = None;
         Ok(())
     }
 
@@ -267,11 +281,14 @@ impl Analysis {
     fn report_ref(&mut self) -> &Report {
         if self.report.is_none() {
             self.summary.normalize();
-            // Each user looked up once: for this report and for the countries of a dataset.
-            let table = crate::geo::Countries::builtin();
-            let by_user = crate::geo::tally::user_countries(&self.summary, table);
-            self.report = Some(Report::with_user_countries(&self.summary, table, &by_user));
-            self.user_countries = Some(by_user);
+            // Each user looked up once: for this report and for a dataset's and days'.
+            let places = crate::geo::tally::places(&self.summary, Tables::builtin());
+            self.report = Some(Report::with_places(
+                &self.summary,
+                Tables::builtin(),
+                &places,
+            ));
+            self.places = Some(places);
         }
         self.report.as_ref().expect("just made")
     }
@@ -298,22 +315,27 @@ impl Analysis {
         to_js(&rows)
     }
 
-    /// The countries of one dataset's downloads (`""`: all datasets), as the report's.
-    pub fn countries(&mut self, dataset: &str) -> Result<JsValue, JsError> {
-        if dataset.is_empty() {
-            return to_js(&self.report_ref().countries);
-        }
+    /// Where the downloads of one dataset (`""`: all datasets) on the days from `from` to
+    /// `to` (`YYYY-MM-DD`, inclusive; `""`: from the first, to the last) come from:
+    /// `{countries, networks, cloud}`, as the report's.
+    pub fn geography(&mut self, dataset: &str, from: &str, to: &str) -> Result<JsValue, JsError> {
+        let day = |s: &str, none: Day| match s {
+            "" => Ok(none),
+            s => crate::time::parse_iso_date(s).ok_or_else(|| err(format!("not a day: {s}"))),
+        };
+        let days = match (from, to) {
+            ("", "") => None,
+            _ => Some((day(from, Day::MIN)?, day(to, Day::MAX)?)),
+        };
         self.report_ref();
-        let table = crate::geo::Countries::builtin();
-        let by_user = self
-            .user_countries
-            .get_or_insert_with(|| crate::geo::tally::user_countries(&self.summary, table));
-        to_js(&report::dataset_countries(
-            &self.summary,
-            table,
-            by_user,
-            dataset,
-        ))
+        let places = self.places.as_deref().expect("made with the report");
+        let t = Tables::builtin();
+        let (networks, cloud) = report::dataset_networks(&self.summary, t, places, dataset, days);
+        to_js(&Geography {
+            countries: report::dataset_countries(&self.summary, t, places, dataset, days),
+            networks,
+            cloud,
+        })
     }
 
     /// Turns publication rounding on or off (a way of showing the numbers: nothing is
