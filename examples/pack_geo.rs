@@ -1,24 +1,32 @@
-//! Packs the address tables built into s3logdrop: `countries.bin` from the npm packages
-//! `@ip-location-db/geo-whois-asn-country` and `i18n-iso-countries`, and `networks.bin`
-//! and `cloud.bin` from `@ip-location-db/asn`, AWS's `ip-ranges.json` (the crate
-//! `aws-ip-ranges`) and the list `cloud.csv`; run by `scripts/update-geo.sh`, which
-//! installs the packages.
+//! Packs the address tables and the map built into s3logdrop: `countries.bin` from the
+//! npm packages `@ip-location-db/geo-whois-asn-country` and `i18n-iso-countries`,
+//! `networks.bin` and `cloud.bin` from `@ip-location-db/asn`, AWS's `ip-ranges.json` (the
+//! crate `aws-ip-ranges`) and the list `cloud.csv`, and `map.bin` from `world-atlas`; run
+//! by `scripts/update-geo.sh`, which installs the packages.
 //!
-//! `cargo run --release --example pack_geo -- GEO_DIR NAMES_DIR ASN_DIR SRC_GEO_DIR`
-//! (SRC_GEO_DIR holds `cloud.csv` and receives the three tables).
+//! `cargo run --release --example pack_geo -- NODE_MODULES SRC_GEO_DIR`
+//! (SRC_GEO_DIR holds `cloud.csv` and receives the four files).
 
 use s3logdrop::geo::pack_networks::{self, AwsPrefix};
-use s3logdrop::geo::{pack, Cloud, Countries, Networks, Source};
+use s3logdrop::geo::{pack, pack_map, Cloud, Countries, Networks, Source, WorldMap};
 use std::path::Path;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [geo, names, asn, out] = &args[..] else {
-        eprintln!("usage: pack_geo GEO_DIR NAMES_DIR ASN_DIR SRC_GEO_DIR");
+    let [modules, out] = &args[..] else {
+        eprintln!("usage: pack_geo NODE_MODULES SRC_GEO_DIR");
         std::process::exit(2);
     };
-    let dirs = [geo, names, asn, out].map(Path::new);
-    if let Err(e) = countries(dirs[0], dirs[1], dirs[3]).and_then(|_| networks(dirs[2], dirs[3])) {
+    let (m, out) = (Path::new(modules), Path::new(out));
+    let names = m.join("i18n-iso-countries");
+    let done = countries(
+        &m.join("@ip-location-db/geo-whois-asn-country"),
+        &names,
+        out,
+    )
+    .and_then(|_| networks(&m.join("@ip-location-db/asn"), out))
+    .and_then(|_| world(&m.join("world-atlas"), &names, out));
+    if let Err(e) = done {
         eprintln!("pack_geo: {e}");
         std::process::exit(1);
     }
@@ -148,6 +156,37 @@ fn networks(asn: &Path, out: &Path) -> Result<(), String> {
         "{}: {} bytes, {c4} IPv4 and {c6} IPv6 ranges",
         cp.display(),
         c.len()
+    );
+    Ok(())
+}
+
+fn world(atlas: &Path, names: &Path, out: &Path) -> Result<(), String> {
+    let package: serde_json::Value = serde_json::from_str(&read(&atlas.join("package.json"))?)
+        .map_err(|e| format!("package.json: {e}"))?;
+    let source = Source {
+        name: format!(
+            "Natural Earth 1:110m countries, from world-atlas {}",
+            package["version"].as_str().unwrap_or_default()
+        ),
+        date: String::new(),
+        licence: "Natural Earth (naturalearthdata.com), public domain".into(),
+    };
+    let bytes = pack_map::pack(
+        &read(&atlas.join("countries-110m.json"))?,
+        &read(&names.join("codes.json"))?,
+        source,
+    )?;
+    let path = out.join("map.bin");
+    let bytes = write(&path, &bytes)?;
+    let map = WorldMap::from_packed(&bytes)?;
+    let points: usize = map.shapes.iter().flat_map(|s| &s.rings).map(Vec::len).sum();
+    println!(
+        "{}: {} bytes, {} countries, {points} points, {} x {} units",
+        path.display(),
+        bytes.len(),
+        map.shapes.len(),
+        map.width,
+        map.height
     );
     Ok(())
 }

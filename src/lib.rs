@@ -17,6 +17,7 @@ pub mod gen;
 pub mod geo;
 pub mod ip;
 pub mod line;
+pub mod map;
 pub mod methods;
 pub mod outputs;
 pub mod parse;

@@ -38,6 +38,7 @@ fn provide_tables() {
     s3logdrop::geo::provide(
         include_bytes!("../src/geo/countries.bin"),
         include_bytes!("../src/geo/networks.bin"),
+        include_bytes!("../src/geo/map.bin"),
     );
 }
 
@@ -172,6 +173,18 @@ fn the_chart_is_drawn_on_a_canvas() {
     let svg = a.chart_svg("month", "", false).unwrap();
     assert!(svg.starts_with("<svg") && svg.contains("Downloads per month"));
     assert!(a.chart_svg("month", "no such dataset", false).is_err());
+    // The map, on a canvas and as SVG (the corpus's addresses are in no country: all grey).
+    a.draw_map(canvas.clone(), "", "", "", 1.0).unwrap();
+    let data = ctx.get_image_data(0.0, 0.0, 800.0, 500.0).unwrap().data();
+    let grey = data
+        .chunks(4)
+        .filter(|p| p[0] == 228 && p[1] == 228 && p[2] == 228)
+        .count();
+    assert!(grey > 20_000, "{grey} pixels of countries with no user");
+    let svg = a.map_svg("", "2000-01-01", "2030-12-31").unwrap();
+    assert!(
+        svg.contains("Unique users by country") && svg.contains("from 2000-01-01 to 2030-12-31")
+    );
 }
 
 #[wasm_bindgen_test]

@@ -3,6 +3,7 @@
 use super::args::AnonArg;
 use super::walk::collect;
 use s3logdrop::chart::{self, ChartOptions};
+use s3logdrop::map::{self, MapOptions};
 use s3logdrop::outputs::{self, Anonymize, FileSink, Outputs};
 use s3logdrop::period::Period;
 use s3logdrop::pool::{self, PoolOptions};
@@ -117,6 +118,17 @@ pub fn write_outputs(
     chart::write_png(&out.join("downloads_over_time.png"), rows, &opt)?;
     let svg = chart::svg(rows, &opt)?;
     write_file(out, "downloads_over_time.svg", |mut w| {
+        w.write_all(svg.as_bytes())?;
+        w.flush()
+    })?;
+    let world = s3logdrop::geo::WorldMap::builtin();
+    let opt = MapOptions {
+        publication: settings.publication_rounding,
+        ..Default::default()
+    };
+    map::write_png(&out.join("world_map.png"), world, &report.countries, &opt)?;
+    let svg = map::svg(world, &report.countries, &opt)?;
+    write_file(out, "world_map.svg", |mut w| {
         w.write_all(svg.as_bytes())?;
         w.flush()
     })?;

@@ -14,28 +14,32 @@ use serde::{Deserialize, Serialize};
 use std::io::Read;
 use std::sync::OnceLock;
 
-/// The packed tables built into the program (see the module's text): countries and
-/// networks.
+/// The packed tables built into the program (see the module's text): countries,
+/// networks, and the world map.
+type Packs = (&'static [u8], &'static [u8], &'static [u8]);
+
 #[cfg(not(target_arch = "wasm32"))]
-static BUILTIN: (&[u8], &[u8]) = (
+static BUILTIN: Packs = (
     include_bytes!("countries.bin"),
     include_bytes!("networks.bin"),
+    include_bytes!("map.bin"),
 );
 
-/// In the page, the packed country and network tables, handed over by the page's main
-/// program at start (`src/bin/app.rs`): the workers' program, which makes no report, does
-/// not carry them.
+/// In the page, the packed country and network tables and the map, handed over by the
+/// page's main program at start (`src/bin/app.rs`): the workers' program, which makes no
+/// report, does not carry them.
 #[cfg(target_arch = "wasm32")]
-static PROVIDED: OnceLock<(&'static [u8], &'static [u8])> = OnceLock::new();
+static PROVIDED: OnceLock<Packs> = OnceLock::new();
 
-/// Hands the packed country and network tables to [`Countries::builtin`] and
-/// [`Networks::builtin`] (in the page; the first ones given stay).
+/// Hands the packed country and network tables and the map to [`Countries::builtin`],
+/// [`Networks::builtin`] and [`WorldMap::builtin`] (in the page; the first ones given
+/// stay).
 #[cfg(target_arch = "wasm32")]
-pub fn provide(countries: &'static [u8], networks: &'static [u8]) {
-    let _ = PROVIDED.set((countries, networks));
+pub fn provide(countries: &'static [u8], networks: &'static [u8], map: &'static [u8]) {
+    let _ = PROVIDED.set((countries, networks, map));
 }
 
-fn builtin_bytes() -> (&'static [u8], &'static [u8]) {
+fn builtin_bytes() -> Packs {
     #[cfg(not(target_arch = "wasm32"))]
     return BUILTIN;
     #[cfg(target_arch = "wasm32")]
@@ -162,13 +166,17 @@ impl Countries {
 }
 
 pub mod cloud;
+pub mod map;
 pub mod networks;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod pack;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod pack_map;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod pack_networks;
 pub mod ranges;
 pub mod tally;
 
 pub use cloud::Cloud;
+pub use map::WorldMap;
 pub use networks::Networks;

@@ -3,6 +3,8 @@
 
 use crate::chart::{self, ChartOptions};
 use crate::geo::tally::{Place, Tables};
+use crate::geo::WorldMap;
+use crate::map::MapOptions;
 use crate::outputs::{Anonymize, Outputs};
 use crate::period::Period;
 use crate::report::{self, ObjectRow, PeriodRow, Report};
@@ -123,6 +125,20 @@ pub struct Analysis {
 #[wasm_bindgen]
 pub fn prepare_tables() {
     Tables::builtin();
+    WorldMap::builtin();
+}
+
+/// The days from `from` to `to` (`YYYY-MM-DD`; `""` for the first or the last; both
+/// `""`: all, `None`).
+fn geo_days(from: &str, to: &str) -> Result<Option<(Day, Day)>, JsError> {
+    let day = |s: &str, none: Day| match s {
+        "" => Ok(none),
+        s => crate::time::parse_iso_date(s).ok_or_else(|| err(format!("not a day: {s}"))),
+    };
+    Ok(match (from, to) {
+        ("", "") => None,
+        _ => Some((day(from, Day::MIN)?, day(to, Day::MAX)?)),
+    })
 }
 
 /// Where the downloads of a dataset and days come from: countries, networks, and the part
@@ -319,14 +335,7 @@ impl Analysis {
     /// `to` (`YYYY-MM-DD`, inclusive; `""`: from the first, to the last) come from:
     /// `{countries, networks, cloud}`, as the report's.
     pub fn geography(&mut self, dataset: &str, from: &str, to: &str) -> Result<JsValue, JsError> {
-        let day = |s: &str, none: Day| match s {
-            "" => Ok(none),
-            s => crate::time::parse_iso_date(s).ok_or_else(|| err(format!("not a day: {s}"))),
-        };
-        let days = match (from, to) {
-            ("", "") => None,
-            _ => Some((day(from, Day::MIN)?, day(to, Day::MAX)?)),
-        };
+        let days = geo_days(from, to)?;
         self.report_ref();
         let places = self.places.as_deref().expect("made with the report");
         let t = Tables::builtin();
@@ -336,6 +345,66 @@ impl Analysis {
             networks,
             cloud,
         })
+    }
+
+    /// The countries of one dataset (`""`: all) on the days from `from` to `to` (as
+    /// [`Analysis::geography`]), and the map's options for them.
+    fn map_rows(
+        &mut self,
+        dataset: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<(Vec<crate::geo::tally::CountryRow>, MapOptions), JsError> {
+        let days = geo_days(from, to)?;
+        self.report_ref();
+        let places = self.places.as_deref().expect("made with the report");
+        let rows =
+            report::dataset_countries(&self.summary, Tables::builtin(), places, dataset, days);
+        let subject = match dataset {
+            "" => None,
+            d => Some(crate::text::url_decode(d.as_bytes())),
+        };
+        let opt = MapOptions {
+            subject,
+            days: days.map(|_| match (from, to) {
+                (a, b) if a == b => format!("on {a}"),
+                (a, b) => format!("from {a} to {b}"),
+            }),
+            publication: self.settings.publication_rounding,
+            ..Default::default()
+        };
+        Ok((rows, opt))
+    }
+
+    /// Draws the map of unique users by country (of one dataset, `""`: all; on the days
+    /// from `from` to `to`, `""`: all) on `canvas`, whose size is already in device
+    /// pixels; `scale` multiplies text and lines.
+    pub fn draw_map(
+        &mut self,
+        canvas: HtmlCanvasElement,
+        dataset: &str,
+        from: &str,
+        to: &str,
+        scale: f64,
+    ) -> Result<(), JsError> {
+        let (rows, mut opt) = self.map_rows(dataset, from, to)?;
+        opt.scale = scale;
+        let backend = plotters_canvas::CanvasBackend::with_canvas_object(canvas)
+            .ok_or_else(|| err("the canvas has no 2D context"))?;
+        use plotters::prelude::IntoDrawingArea;
+        crate::map::draw(
+            &backend.into_drawing_area(),
+            WorldMap::builtin(),
+            &rows,
+            &opt,
+        )
+        .map_err(err)
+    }
+
+    /// The map of [`Analysis::draw_map`] as SVG text.
+    pub fn map_svg(&mut self, dataset: &str, from: &str, to: &str) -> Result<String, JsError> {
+        let (rows, opt) = self.map_rows(dataset, from, to)?;
+        crate::map::svg(WorldMap::builtin(), &rows, &opt).map_err(err)
     }
 
     /// Turns publication rounding on or off (a way of showing the numbers: nothing is

@@ -4,6 +4,7 @@
 
 import { download, el, text } from './dom.js';
 import { size } from './format.js';
+import { geoDays } from './render.js';
 import { exportRun } from './run.js';
 import { state, whenIdle } from './state.js';
 
@@ -22,6 +23,12 @@ export async function saveOutput(name) {
     if (name === 'period.csv') name = `downloads_per_${state.period}.csv`;
     if (name === 'downloads_over_time.png') {
       download(await chartPng(), name);
+    } else if (name === 'world_map.png') {
+      download(await mapPng(), name);
+    } else if (name === 'world_map.svg') {
+      const [from, to] = geoDays();
+      const svg = state.analysis.map_svg(state.dataset, from, to);
+      download(new Blob([svg], { type: 'image/svg+xml' }), name);
     } else if (name === 'downloads_over_time.svg') {
       const svg = state.analysis.chart_svg(state.period, state.dataset, el.showBytes.checked);
       download(new Blob([svg], { type: 'image/svg+xml' }), name);
@@ -44,6 +51,18 @@ async function chartPng() {
   state.analysis.draw(canvas, state.period, state.dataset, el.showBytes.checked, 2);
   const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
   if (!blob) throw new Error('the chart could not be encoded');
+  return blob;
+}
+
+/** The map as the CLI's PNG: its layout at twice the pixels, of the chosen dataset and days. */
+async function mapPng() {
+  const canvas = document.createElement('canvas');
+  canvas.width = 1600;
+  canvas.height = 900;
+  const [from, to] = geoDays();
+  state.analysis.draw_map(canvas, state.dataset, from, to, 2);
+  const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+  if (!blob) throw new Error('the map could not be encoded');
   return blob;
 }
 

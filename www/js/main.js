@@ -13,7 +13,7 @@ import { base, el, script, setState, text } from './dom.js';
 import { saveOutput } from './downloads.js';
 import { addSamples, clearAll, fromDrop, fromInput } from './input.js';
 import { startWorkers } from './pool.js';
-import { drawChart, renderPeriod } from './render.js';
+import { drawChart, drawMap, renderGeography, renderPeriod } from './render.js';
 import { cancelRun, fail, onWorkerMessage, startRun } from './run.js';
 import { openAnalysis, restore, saveAnalysis } from './remember.js';
 import { fillForm, loadSettings, onSettingsChange, readDatasetsFile, resetSettings, setPublication } from './settings.js';
@@ -44,6 +44,7 @@ function wire() {
     renderPeriod();
   });
   el.datasetsFile.addEventListener('change', () => readDatasetsFile(el.datasetsFile));
+  el.geoDays.addEventListener('change', () => renderGeography());
   el.copyMethods.addEventListener('click', async () => {
     try {
       await navigator.clipboard.writeText(el.methods.textContent);
@@ -61,10 +62,12 @@ function wire() {
     wasOpen = el.method.open;
     el.method.open = true;
     drawChart(true);
+    drawMap(true);
   });
   window.addEventListener('afterprint', () => {
     el.method.open = wasOpen;
     drawChart();
+    drawMap();
   });
   for (const b of document.querySelectorAll('#downloads button, #downloads-all button')) {
     b.addEventListener('click', () => saveOutput(b.dataset.file));
@@ -72,7 +75,7 @@ function wire() {
   let resizeTimer = null;
   window.addEventListener('resize', () => {
     clearTimeout(resizeTimer);
-    resizeTimer = setTimeout(() => drawChart(), 150);
+    resizeTimer = setTimeout(() => { drawChart(); drawMap(); }, 150);
   });
 
   const zone = el.drop;

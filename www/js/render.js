@@ -51,7 +51,8 @@ export function render() {
   text(el.removed,
     `${says(rep.candidates)} requests matched the download definition; not counted: ${says(rm.bot)} by the robot rule, ` +
     `${says(rm.missing_size)} with missing sizes, ${says(rm.excluded_ip)} from excluded addresses, ${says(rm.aws_internal)} made by AWS itself, ` +
-    `${says(rm.outside_dates)} outside the dates, ${says(rm.outside_prefix)} outside the key prefix.` +
+    `${says(rm.outside_dates)} outside the dates, ${says(rm.outside_prefix)} outside the key prefix` +
+    (rm.cloud ? `, ${says(rm.cloud)} from cloud and hosting networks.` : '.') +
     (rep.ambiguous_user_agent ? ` ${count(rep.ambiguous_user_agent)} lines had an ambiguous referer/user-agent split (still counted).` : ''));
 
   renderNotes(rep);
@@ -90,15 +91,71 @@ export function renderPeriod() {
       numberCell(size(r.bytes_sent), r.bytes_sent, 'bytes_sent'));
     el.periodTable.append(tr);
   }
-  renderCountries(dataset, shownName);
+  renderGeoDays(rows);
+  renderGeography();
   el.methods.textContent = state.analysis.methods(period);
   for (const b of document.querySelectorAll('[data-file="period.csv"]')) text(b, `downloads_per_${period}.csv`);
   drawChart();
 }
 
-/** The countries of the chosen dataset's downloads (all datasets: the report's). */
-function renderCountries(dataset, shownName) {
-  const rows = dataset ? state.analysis.countries(dataset) : report.countries;
+/** A percentage of a whole, one decimal: `12.3%`. */
+const percent = (n, of) => `${(of ? (100 * n) / of : 0).toFixed(1)}%`;
+
+/**
+ * Offers the periods of the table shown (`rows`) as the days whose downloads the
+ * countries and networks count; the choice stays while it is still offered.
+ */
+function renderGeoDays(rows) {
+  const keep = el.geoDays.value;
+  el.geoDays.replaceChildren(new Option('all the days of the logs', ''));
+  const options = document.createDocumentFragment();
+  for (const r of rows) {
+    const label = r.period_start === r.period_end ? r.period_start : `${r.period_start} to ${r.period_end}`;
+    options.append(new Option(label + (r.partial ? ' (partial)' : ''), `${r.period_start}/${r.period_end}`));
+  }
+  el.geoDays.append(options);
+  el.geoDays.value = rows.some((r) => `${r.period_start}/${r.period_end}` === keep) ? keep : '';
+}
+
+/** Where the chosen dataset's downloads on the chosen days come from: countries and networks. */
+export function renderGeography() {
+  if (!state.analysis || !report) return;
+  const dataset = state.dataset;
+  const [from, to] = geoDays();
+  const geo = dataset || from ? state.analysis.geography(dataset, from, to) : report;
+  const shownName = dataset ? report.datasets.find((d) => d.dataset === dataset)?.dataset_decoded ?? dataset : '';
+  const days = from ? (from === to ? ` on ${from}` : ` from ${from} to ${to}`) : '';
+  const whose = `${dataset ? `${shownName}: downloads` : 'Downloads'}${days}`;
+  renderCountries(geo.countries, whose);
+  renderNetworks(geo, whose);
+  drawMap();
+}
+
+/** The days chosen for the countries, networks and map: `[from, to]`, `['', '']` for all. */
+export function geoDays() {
+  return el.geoDays.value ? el.geoDays.value.split('/') : ['', ''];
+}
+
+/** Draws the map of the chosen dataset and days at the canvas's size in device pixels. */
+export function drawMap(print = false) {
+  if (!state.analysis || !report) return;
+  const dpr = window.devicePixelRatio || 1;
+  const width = print ? 800 : Math.max(300, el.map.parentElement.clientWidth || 800);
+  const height = Math.round(width * 0.5625);
+  const scale = print ? 2 : dpr * Math.min(1.3, Math.max(0.8, width / 800));
+  el.map.style.width = print ? '100%' : `${width}px`;
+  el.map.style.height = print ? 'auto' : `${height}px`;
+  el.map.width = Math.round(width * (print ? 2 : dpr));
+  el.map.height = Math.round(height * (print ? 2 : dpr));
+  const [from, to] = geoDays();
+  try {
+    state.analysis.draw_map(el.map, state.dataset, from, to, scale);
+  } catch (e) {
+    text(el.exportStatus, `The map could not be drawn: ${e.message || e}`);
+  }
+}
+
+function renderCountries(rows, whose) {
   const known = rows.filter((c) => c.country_code);
   const unknown = rows.find((c) => !c.country_code);
   // The most downloaded countries, then always the downloads of no known country.
@@ -120,7 +177,6 @@ function renderCountries(dataset, shownName) {
       cellOf(`${share.toFixed(1)}%`, share.toFixed(3), 'share'));
     el.countryTable.append(tr);
   }
-  const whose = dataset ? `${shownName}: downloads` : 'Downloads';
   const more = known.length > SHOWN ? ` The ${SHOWN} with the most downloads are shown; downloads_by_country.csv has them all.` : '';
   text(el.countriesNote, `${whose} from ${count(known.length)} ${known.length === 1 ? 'country' : 'countries'}, by the country of the user's address. ` +
     'Addresses are looked up in a table inside this page: no address is sent anywhere. ' +
@@ -129,6 +185,54 @@ function renderCountries(dataset, shownName) {
   const src = report.country_data;
   text(el.countriesSource, `Country data: ${src.licence} (${src.name}, data of ${src.date}). Registry countries are where a network is registered, ` +
     'which is usually, not always, where its users are.');
+}
+
+/** A network as people read it: its organisation's name (or its number), the AS number beside it. */
+function networkName(n) {
+  if (n.asn === null) return n.cloud ? 'Unknown network' : 'Unknown';
+  return n.network || `AS${n.asn}`;
+}
+
+function renderNetworks(geo, whose) {
+  const rows = geo.networks;
+  const known = rows.filter((n) => n.asn !== null || n.cloud);
+  const unknown = rows.filter((n) => n.asn === null && !n.cloud);
+  const shown = known.slice(0, SHOWN).concat(unknown);
+  const total = rows.reduce((x, n) => x + n.downloads, 0);
+  const users = rows.reduce((x, n) => x + n.unique_users, 0);
+  el.networkTable.replaceChildren();
+  for (const n of shown) {
+    const tr = make('tr');
+    tr.dataset.asn = n.asn === null ? '' : String(n.asn);
+    tr.dataset.region = n.aws_region;
+    const name = make('th', networkName(n));
+    name.scope = 'row';
+    name.dataset.value = n.network;
+    if (n.asn !== null) name.append(make('span', `AS${n.asn}`, 'code'));
+    const cloud = n.cloud ? (n.aws_region ? `${n.cloud}, ${n.aws_region}` : n.cloud) : '—';
+    tr.append(name,
+      countCell(n.downloads, 'count', 'downloads'),
+      countCell(n.unique_users, 'users', 'unique_users'),
+      numberCell(size(n.bytes_sent), n.bytes_sent, 'bytes_sent'),
+      cellOf(percent(n.downloads, total), (total ? (100 * n.downloads) / total : 0).toFixed(3), 'share'),
+      cellOf(cloud, n.cloud, 'cloud'));
+    el.networkTable.append(tr);
+  }
+  const excluded = !!(state.settings && state.settings.exclude_cloud);
+  const c = geo.cloud;
+  text(el.cloudNote, excluded
+    ? `Downloads from cloud and hosting networks are not counted (${says(report.removed.cloud)} in all the logs were left out, as the definitions below say).`
+    : `${percent(c.downloads, total)} of the downloads (${says(c.downloads)}) and ${percent(c.unique_users, users)} of the unique users came from ` +
+      'cloud and hosting networks: machines at AWS, Google Cloud, Microsoft Azure and other providers, such as pipelines, mirrors and notebooks, ' +
+      'rather than people at their own computers. They are counted; the definitions below can leave them out.');
+  el.cloudNote.dataset.downloads = String(c.downloads);
+  el.cloudNote.dataset.users = String(c.unique_users);
+  const more = known.length > SHOWN ? ` The ${SHOWN} with the most downloads are shown; downloads_by_network.csv has them all.` : '';
+  text(el.networksNote, `${whose}, by the network (autonomous system) that announces the user's address; ` +
+    'Amazon\'s addresses by AWS region too. “Unknown” is an address in no announced network, or a request with no address.' + more);
+  const [asn, aws, list] = report.network_data;
+  text(el.networksSource, `Network data: ${asn.licence} (${asn.name}, data of ${asn.date}); ` +
+    `AWS regions: ${aws.licence} (${aws.date}); cloud and hosting providers: ${list.name.replace(/ \(.*\)$/, '')}, by AS number.`);
 }
 
 function renderNotes(rep) {

@@ -49,9 +49,9 @@ export function startRun(fresh) {
     run.planned = true;
     el.body.dataset.parts = String(items.filter((i) => i.part).length); // for tests: ranges in this run
     for (const s of pool) dispatch(s);
-    // The country table is unpacked while the workers read (this thread waits anyway),
+    // The address tables are unpacked while the workers read (this thread waits anyway),
     // not when the report is due.
-    setTimeout(() => wasm.prepare_countries(), 0);
+    setTimeout(() => wasm.prepare_tables(), 0);
   }).catch((e) => { if (state.run === run) fail(e.message || String(e)); });
   showProgress();
 }
