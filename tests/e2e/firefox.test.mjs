@@ -24,7 +24,7 @@ import puppeteer from 'puppeteer-core';
 import {
   root, dist, cli, serve, runCli, METRICS, SUMMARY_EXPORTS, ROW_EXPORTS, assertPrivate,
   generate, XSS, hostileLog, crlfBigFile, weeklyRows, PNG_MAGIC, csvRows, periodTable, datasetTable, delivery,
-  countryTable, countryRows,
+  countryTable, countryRows, checkGeography, networkTable, networkRows,
 } from './support.mjs';
 
 const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
@@ -224,6 +224,8 @@ test('Firefox: the report — each period, the datasets, a chosen dataset, a map
   assert.deepEqual(datasets, want.slice(0, datasets.length), 'dataset table');
   assert.deepEqual(await countryTable(page), countryRows(path.join(out, 'downloads_by_country.csv')), 'country table');
   assert.equal(await downloadText(page, 'downloads_by_country.csv'), fs.readFileSync(path.join(out, 'downloads_by_country.csv'), 'utf8'));
+  await checkGeography(page, (id, v) => page.select(`[data-testid=${id}]`, v), out, cli);
+  assert.equal(await downloadText(page, 'downloads_by_network.csv'), fs.readFileSync(path.join(out, 'downloads_by_network.csv'), 'utf8'));
   await page.select('[data-testid=period]', 'month');
   await page.select('[data-testid=dataset]', want[0][0]);
   assert.deepEqual(await periodTable(page), csvRows(path.join(out, 'downloads_per_dataset_per_month.csv'))
@@ -258,6 +260,17 @@ test('Firefox: the report — each period, the datasets, a chosen dataset, a map
   await waitDone(page);
   assert.equal(await downloadText(page, 'downloads_per_dataset.csv'), fs.readFileSync(path.join(outMapped, 'downloads_per_dataset.csv'), 'utf8'));
   assert.match(await page.$eval('[data-testid=methods]', (e) => e.textContent), /named by a list of 1 key prefix \(/);
+
+  // Cloud and hosting networks left out: as --exclude-cloud.
+  const outCloud = path.join(env.work, 'report-cli-no-cloud');
+  const noCloud = runCli([d], outCloud, ['--datasets', mapping, '--exclude-cloud', '--period', 'month']);
+  await page.click('[data-testid=exclude-cloud]');
+  await page.waitForFunction(() => /from cloud and hosting networks \(/.test(document.querySelector('[data-testid=methods]').textContent), { timeout: 60_000 });
+  const left = await waitDone(page);
+  assert.equal(left.downloads, noCloud.downloads);
+  assert.ok(noCloud.removed.cloud > 0);
+  assert.deepEqual(await networkTable(page), networkRows(path.join(outCloud, 'downloads_by_network.csv')), 'networks without cloud');
+  assert.equal(await downloadText(page, 'methods.txt'), fs.readFileSync(path.join(outCloud, 'methods.txt'), 'utf8'));
   assert.deepEqual(seen.errors, []);
   assertPrivate(seen.requests, seen.loadedAt, env.server.url);
   await page.close();

@@ -3,7 +3,8 @@
 // downloads_per_dataset.csv; choosing a dataset shows its months from
 // downloads_per_dataset_per_month.csv; dataset names from a mapping change the datasets
 // as --datasets does; the method paragraph names the settings in force and follows a
-// change; printing gives at most two pages holding the totals and the method; the SVG
+// change; printing gives at most three pages (the totals and the period table, the
+// datasets, the map and the countries) holding the totals, the map and the method; the SVG
 // is valid SVG with the title's totals; rounded for publication, the tables and files
 // equal the CLI's with --publication-rounding.
 import { test } from 'node:test';
@@ -13,7 +14,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
   useBrowser, openPage, waitDone, runCli, downloadBytes, assertPrivate, csvRows, periodTable, datasetTable, delivery,
-  countryTable, countryRows,
+  countryTable, countryRows, checkGeography, networkTable, networkRows, mapColoured,
 } from './support.mjs';
 
 const env = useBrowser('s3logdrop-report-');
@@ -55,6 +56,15 @@ test('each period table, the datasets and a chosen dataset equal the CLI files',
   assert.match(await page.textContent('[data-testid=countries-source]'), new RegExp(`CC BY 4\\.0.*data of ${cli.country_data.date}`));
   const csvCountries = await downloadBytes(page, 'downloads_by_country.csv');
   assert.equal(csvCountries.bytes.toString(), fs.readFileSync(path.join(out, 'downloads_by_country.csv'), 'utf8'));
+  // The networks, the cloud share, the map, and a dataset's month.
+  await checkGeography(page, (id, v) => choose(page, id, v), out, cli);
+  const csvNetworks = await downloadBytes(page, 'downloads_by_network.csv');
+  assert.equal(csvNetworks.bytes.toString(), fs.readFileSync(path.join(out, 'downloads_by_network.csv'), 'utf8'));
+  const png = await downloadBytes(page, 'world_map.png');
+  assert.equal(png.bytes.subarray(0, 8).toString('hex'), '89504e470d0a1a0a');
+  const svgMap = (await downloadBytes(page, 'world_map.svg')).bytes.toString();
+  assert.match(svgMap, /^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+  assert.match(svgMap, new RegExp(`in ${cli.countries.filter((c) => c.country_code).length} countries`));
   // Choosing a dataset shows its months, and its countries, which add up to its row of
   // downloads_per_dataset.csv (a user is in one country).
   await choose(page, 'period', 'month');
@@ -107,19 +117,20 @@ test('dataset names from a mapping, the method paragraph, print and SVG', async 
   await waitDone(page);
   const methods = await page.textContent('[data-testid=methods]');
   const total = await page.$eval('[data-testid=summary] [data-metric=downloads]', (e) => e.textContent);
-  // Print: at most two pages, with the totals and the method.
+  // Print: at most three pages, with the totals, the map and the method.
   const pdf = path.join(env.work, 'report.pdf');
   await page.emulateMedia({ media: 'print' });
   await page.pdf({ path: pdf, format: 'A4' });
   await page.emulateMedia({ media: 'screen' });
   const bytes = fs.readFileSync(pdf);
   const pages = (bytes.toString('latin1').match(/\/Type\s*\/Page[^s]/g) || []).length;
-  assert.ok(pages >= 1 && pages <= 2, `${pages} pages`);
+  assert.ok(pages >= 1 && pages <= 3, `${pages} pages`);
   // Its text, as a PDF reader extracts it (poppler's pdftotext): the totals and the method.
   const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' }).replace(/\s+/g, ' ');
   assert.ok(text.includes(total), `the total ${total} is printed`);
   assert.ok(text.includes(methods.replace(/\s+/g, ' ').slice(0, 60)), 'the method is printed');
   assert.ok(!text.includes('Try with sample logs'), 'none of the page controls');
+  assert.ok(text.includes('came from cloud and hosting networks'), 'the share from cloud machines is printed');
   // The SVG: valid, vector, with the title's totals.
   const svg = (await downloadBytes(page, 'downloads_over_time.svg')).bytes.toString();
   assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
@@ -191,5 +202,34 @@ test('on a phone-width screen nothing is wider than the screen: wide tables scro
   });
   assert.deepEqual(wide.out, [], 'elements wider than a 390 px screen');
   assert.ok(wide.page <= 390, `the page is ${wide.page} px wide`);
+  await context.close();
+});
+
+test('leaving out cloud and hosting networks counts as --exclude-cloud does', async () => {
+  const d = delivery(env.work);
+  const out = path.join(env.work, 'cli-no-cloud');
+  const cli = runCli([d], out, ['--exclude-cloud']);
+  assert.ok(cli.removed.cloud > 0, 'the delivery has downloads from cloud networks');
+  const { page, context, requests, loadedAt, errors } = await openPage(env.browser, env.server.url);
+  await page.setInputFiles('[data-testid=folder-input]', d);
+  const before = await waitDone(page);
+  assert.equal(before.downloads, cli.downloads + cli.removed.cloud);
+  await page.check('[data-testid=exclude-cloud]');
+  await page.waitForFunction(() => /from cloud and hosting networks \(/.test(document.querySelector('[data-testid=methods]').textContent));
+  const after = await waitDone(page);
+  assert.equal(after.downloads, cli.downloads);
+  assert.equal(after.unique_users, cli.unique_users);
+  assert.deepEqual(await networkTable(page), networkRows(path.join(out, 'downloads_by_network.csv')));
+  assert.ok((await networkTable(page)).every((r) => r[1] === ''), 'no cloud network left');
+  assert.match(await page.textContent('[data-testid=cloud-note]'), new RegExp(`${cli.removed.cloud.toLocaleString('en-US')} in all the logs were left out`));
+  const methods = await downloadBytes(page, 'methods.txt');
+  assert.equal(methods.bytes.toString(), fs.readFileSync(path.join(out, 'methods.txt'), 'utf8'));
+  assert.ok(await mapColoured(page) > 2000);
+  assertPrivate(requests, loadedAt, env.server.url);
+  // The setting is remembered with the others.
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.equal(await page.isChecked('[data-testid=exclude-cloud]'), true);
+  assert.deepEqual(errors, []);
   await context.close();
 });

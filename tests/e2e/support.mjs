@@ -160,6 +160,7 @@ export const METRICS = ['files', 'lines', 'parsed', 'rejected', 'blank', 'downlo
 export const ROW_EXPORTS = ['parsed_output.csv', 'rejected_lines.txt'];
 export const SUMMARY_EXPORTS = ['downloads_per_day.csv', 'downloads_per_week.csv', 'downloads_per_month.csv',
   'downloads_per_quarter.csv', 'downloads_per_year.csv', 'downloads_per_dataset.csv', 'downloads_per_dataset_per_month.csv', 'downloads_by_country.csv',
+  'downloads_by_network.csv',
   'parsed_output_filt.csv', 'top_objects.csv', 'methods.txt', 'summary.json'];
 
 export function assertPrivate(requests, loadedAt, pageUrl) {
@@ -249,6 +250,65 @@ export function countryRows(file) {
   // The code is first and the numbers last: a country's name may hold a comma.
   const rows = csvRows(file).map((r) => [r[0], ...r.slice(-3)]);
   return rows.filter((r) => r[0]).slice(0, 25).concat(rows.filter((r) => !r[0]));
+}
+
+/** The network table as [asn, cloud, aws_region, downloads, unique_users, bytes_sent] rows. */
+export function networkTable(page) {
+  return page.$$eval('[data-testid=network-table] tbody tr', (trs) => trs.map((tr) => {
+    const v = (c) => tr.querySelector(`[data-col=${c}]`).dataset.value;
+    return [tr.dataset.asn, v('cloud'), tr.dataset.region, v('downloads'), v('unique_users'), v('bytes_sent')];
+  }));
+}
+
+/** The rows of downloads_by_network.csv the page shows: the 25 most downloaded networks, then the unknown ones. */
+export function networkRows(file) {
+  // Only the network's name may hold a comma: the number first, the rest counted from the end.
+  const rows = csvRows(file).map((r) => [r[0], ...r.slice(-5)]);
+  const known = (r) => r[0] || r[1];
+  return rows.filter(known).slice(0, 25).concat(rows.filter((r) => !known(r)));
+}
+
+/** Pixels of the map canvas in the map's class colours (countries with users). */
+export function mapColoured(page) {
+  return page.$eval('[data-testid=map]', (c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const classes = ['198,219,239', '158,202,225', '107,174,214', '49,130,189', '8,81,156'];
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (classes.includes(`${d[i]},${d[i + 1]},${d[i + 2]}`)) n++;
+    return n;
+  });
+}
+
+/**
+ * Where the downloads come from, in a browser (`choose(testid, value)` picks an option):
+ * the network table and the cloud share equal the CLI's, the map draws, and for a dataset
+ * and a month with a handful of downloads (so that every country and network is shown)
+ * the countries and networks add up to that month's row of downloads_per_dataset_per_month.csv.
+ */
+export async function checkGeography(page, choose, out, cli) {
+  const networks = networkRows(path.join(out, 'downloads_by_network.csv'));
+  assert.ok(networks.length > 10, `the delivery's addresses are in many networks: ${networks.length}`);
+  assert.deepEqual(await networkTable(page), networks, 'network table');
+  assert.ok(cli.cloud.downloads > 0, 'some downloads come from cloud networks');
+  assert.deepEqual(await page.$eval('[data-testid=cloud-note]', (e) => [e.dataset.downloads, e.dataset.users]),
+    [String(cli.cloud.downloads), String(cli.cloud.unique_users)], 'the cloud share');
+  assert.ok(await mapColoured(page) > 2000, 'the map shows countries with users');
+  const months = csvRows(path.join(out, 'downloads_per_dataset_per_month.csv'));
+  const pick = months.find((r) => Number(r[3]) >= 2 && Number(r[3]) <= 25);
+  assert.ok(pick, 'a dataset month with a handful of downloads');
+  const [name, from, to, downloads, , active, bytes] = pick;
+  await choose('period', 'month');
+  await choose('dataset', name);
+  await choose('geo-days', `${from}/${to}`);
+  const sum = (rows, i) => String(rows.reduce((n, r) => n + Number(r[i]), 0));
+  const countries = await countryTable(page);
+  assert.deepEqual([sum(countries, 1), sum(countries, 2), sum(countries, 3)], [downloads, active, bytes], `countries of ${name} in ${from}`);
+  const nets = await networkTable(page);
+  assert.deepEqual([sum(nets, 3), sum(nets, 4), sum(nets, 5)], [downloads, active, bytes], `networks of ${name} in ${from}`);
+  assert.match(await page.$eval('[data-testid=countries-note]', (e) => e.textContent), new RegExp(`from ${from} to ${to}`));
+  await choose('geo-days', '');
+  await choose('dataset', '');
+  assert.deepEqual(await networkTable(page), networks, 'all the networks again');
 }
 
 /** A delivery folder spread over months, with hundreds of users and many datasets (made once per scratch folder). */
