@@ -110,6 +110,8 @@ fn analyze_writes_every_output_and_reports_bad_files() {
             "rejected_lines.txt",
             "downloads_over_time.png",
             "downloads_over_time.svg",
+            "world_map.png",
+            "world_map.svg",
         ])
         .map(|s| s.to_string())
         .collect();
@@ -193,7 +195,7 @@ fn results_do_not_depend_on_threads() {
     }
     assert_eq!(
         std::fs::read_dir(&three).unwrap().count(),
-        s3logdrop::outputs::SUMMARY_OUTPUTS.len() + 4
+        s3logdrop::outputs::SUMMARY_OUTPUTS.len() + 6
     );
 }
 

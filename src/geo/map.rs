@@ -84,8 +84,9 @@ impl WorldMap {
                 let (mut x, mut y) = (0i32, 0i32);
                 let mut ring = Vec::with_capacity(gaps.len());
                 for (dx, dy) in gaps {
-                    x = x.checked_add(dx).ok_or(format!("{what} is damaged"))?;
-                    y = y.checked_add(dy).ok_or(format!("{what} is damaged"))?;
+                    let damaged = || format!("{what} is damaged");
+                    x = x.checked_add(dx).ok_or_else(damaged)?;
+                    y = y.checked_add(dy).ok_or_else(damaged)?;
                     if !(0..=p.width).contains(&x) || !(0..=p.height).contains(&y) {
                         return Err(format!("{what} has a point outside it"));
                     }
