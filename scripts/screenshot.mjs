@@ -1,6 +1,7 @@
 // Screenshots the real page after "Try with sample logs" into docs/screenshot.png (the
-// report, as a person first sees it), and writes the CLI's chart of the same logs per
-// month into docs/chart.png.
+// report, as a person first sees it) and docs/geography.png (where the downloads come
+// from: the days chooser and the map), and writes the CLI's chart of the
+// same logs per month into docs/chart.png.
 // Usage (after cargo build --release && trunk build --release): node scripts/screenshot.mjs
 import { serve, launch, openPage, waitDone, root, runCli } from '../tests/e2e/support.mjs';
 import fs from 'node:fs';
@@ -24,6 +25,16 @@ await page.screenshot({
   fullPage: true,
   clip: { x: 0, y: Math.round(box.top), width: 1280, height: Math.round(box.bottom - box.top) },
 });
+// Where the downloads come from: the days chooser and the map.
+const geo = await page.evaluate(() => ({
+  top: document.querySelector('#countries-h').getBoundingClientRect().top + window.scrollY - 12,
+  map: document.querySelector('#map').getBoundingClientRect().bottom + window.scrollY + 8,
+}));
+await page.screenshot({
+  path: path.join(root, 'docs', 'geography.png'),
+  fullPage: true,
+  clip: { x: 0, y: Math.round(geo.top), width: 1280, height: Math.round(geo.map - geo.top) },
+});
 // Leave the period as it was for whoever uses this browser profile next (a fresh one here).
 await page.selectOption('[data-testid=period]', 'week');
 await browser.close();
@@ -33,4 +44,4 @@ const out = fs.mkdtempSync(path.join(os.tmpdir(), 's3logdrop-chart-'));
 runCli([path.join(root, 'www', 'samples', 'sample-logs')], out, ['--period', 'month']);
 fs.copyFileSync(path.join(out, 'downloads_over_time.png'), path.join(root, 'docs', 'chart.png'));
 fs.rmSync(out, { recursive: true, force: true });
-console.log('docs/screenshot.png, docs/chart.png');
+console.log('docs/screenshot.png, docs/geography.png, docs/chart.png');

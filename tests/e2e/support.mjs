@@ -268,8 +268,9 @@ export function networkRows(file) {
   return rows.filter(known).slice(0, 25).concat(rows.filter((r) => !known(r)));
 }
 
-/** Pixels of the map canvas in the map's class colours (countries with users). */
-export function mapColoured(page) {
+/** Pixels of the map canvas in the map's class colours (countries with users), once it is drawn. */
+export async function mapColoured(page) {
+  await page.waitForSelector('[data-testid=map][data-drawn="true"]');
   return page.$eval('[data-testid=map]', (c) => {
     const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
     const classes = ['198,219,239', '158,202,225', '107,174,214', '49,130,189', '8,81,156'];

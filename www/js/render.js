@@ -136,8 +136,25 @@ export function geoDays() {
   return el.geoDays.value ? el.geoDays.value.split('/') : ['', ''];
 }
 
-/** Draws the map of the chosen dataset and days at the canvas's size in device pixels. */
+let mapFrame = 0;
+
+/**
+ * Draws the map of the chosen dataset and days, after the report is on the screen (the
+ * next frame: the tables do not wait for it), or at once for print. The canvas says when
+ * it is drawn (`data-drawn`).
+ */
 export function drawMap(print = false) {
+  if (print) {
+    paintMap(true);
+    return;
+  }
+  el.map.dataset.drawn = 'false';
+  const frame = ++mapFrame;
+  requestAnimationFrame(() => setTimeout(() => { if (frame === mapFrame) paintMap(false); }, 0));
+}
+
+/** Draws the map at the canvas's size in device pixels (for print: the layout's size, twice). */
+function paintMap(print) {
   if (!state.analysis || !report) return;
   const dpr = window.devicePixelRatio || 1;
   const width = print ? 800 : Math.max(300, el.map.parentElement.clientWidth || 800);
@@ -150,6 +167,7 @@ export function drawMap(print = false) {
   const [from, to] = geoDays();
   try {
     state.analysis.draw_map(el.map, state.dataset, from, to, scale);
+    el.map.dataset.drawn = 'true';
   } catch (e) {
     text(el.exportStatus, `The map could not be drawn: ${e.message || e}`);
   }
