@@ -1,8 +1,8 @@
-//! What the country lookup costs: unpacking the built-in table, and looking up 1 million
-//! distinct IPv4 and 1 million distinct IPv6 addresses (the report looks each distinct
-//! user up once). `cargo bench --bench geo`.
+//! What the address lookups cost: unpacking each built-in table (countries, networks,
+//! cloud), and looking up 1 million distinct IPv4 and 1 million distinct IPv6 addresses
+//! in each (the report looks each distinct user up once in each). `cargo bench --bench geo`.
 
-use s3logdrop::geo::Countries;
+use s3logdrop::geo::{Cloud, Countries, Networks};
 use s3logdrop::ip::IpKey;
 use std::hint::black_box;
 use std::time::Instant;
@@ -23,7 +23,23 @@ fn main() {
     let unpack = t.elapsed().as_secs_f64();
     let (r4, r6) = table.ranges();
     println!(
-        "unpack the table ({r4} IPv4, {r6} IPv6 ranges): {:.1} ms",
+        "unpack the country table ({r4} IPv4, {r6} IPv6 ranges): {:.1} ms",
+        unpack * 1e3
+    );
+    let t = Instant::now();
+    let networks = Networks::from_packed(include_bytes!("../src/geo/networks.bin")).unwrap();
+    let unpack = t.elapsed().as_secs_f64();
+    let ((n4, n6), (a4, a6)) = networks.ranges();
+    println!(
+        "unpack the network table ({n4} IPv4, {n6} IPv6 ranges; AWS {a4}, {a6}): {:.1} ms",
+        unpack * 1e3
+    );
+    let t = Instant::now();
+    let cloud = Cloud::from_packed(include_bytes!("../src/geo/cloud.bin")).unwrap();
+    let unpack = t.elapsed().as_secs_f64();
+    let (c4, c6) = cloud.ranges();
+    println!(
+        "unpack the cloud table ({c4} IPv4, {c6} IPv6 ranges): {:.1} ms",
         unpack * 1e3
     );
     let mut seed = 0x2545_f491_4f6c_dd1du64;
@@ -39,22 +55,28 @@ fn main() {
             IpKey(FIRST[(x % 12) as usize] << 112 | x >> 16)
         })
         .collect();
-    for (family, ips) in [("IPv4", &v4), ("IPv6", &v6)] {
-        let mut best = f64::INFINITY;
-        let mut known = 0;
-        for _ in 0..5 {
-            let t = Instant::now();
-            known = ips
-                .iter()
-                .filter(|&&ip| black_box(table.lookup(ip)) != 0)
-                .count();
-            best = best.min(t.elapsed().as_secs_f64());
+    type Lookup<'a> = Box<dyn Fn(IpKey) -> bool + 'a>;
+    let lookups: [(&str, Lookup); 4] = [
+        ("country", Box::new(|ip| table.lookup(ip) != 0)),
+        ("network", Box::new(|ip| networks.lookup(ip) != 0)),
+        ("AWS range", Box::new(|ip| networks.aws(ip) != 0)),
+        ("cloud provider", Box::new(|ip| cloud.lookup(ip) != 0)),
+    ];
+    for (what, lookup) in &lookups {
+        for (family, ips) in [("IPv4", &v4), ("IPv6", &v6)] {
+            let mut best = f64::INFINITY;
+            let mut known = 0;
+            for _ in 0..5 {
+                let t = Instant::now();
+                known = ips.iter().filter(|&&ip| black_box(lookup(ip))).count();
+                best = best.min(t.elapsed().as_secs_f64());
+            }
+            println!(
+                "{what}: {n} distinct {family} addresses: {:.1} ms, {:.0} ns each ({:.1}% with an answer)",
+                best * 1e3,
+                best * 1e9 / n as f64,
+                100.0 * known as f64 / n as f64
+            );
         }
-        println!(
-            "{n} distinct {family} addresses: {:.1} ms, {:.0} ns each ({:.0}% in a country)",
-            best * 1e3,
-            best * 1e9 / n as f64,
-            100.0 * known as f64 / n as f64
-        );
     }
 }
