@@ -124,28 +124,42 @@ pub fn cut<L: Copy>(flat: Vec<(u128, u128, L)>, blocks: &[&str]) -> Vec<(u128, u
 /// A range of one family's addresses as numbers, inclusive, with its country code.
 pub type Range = (u128, u128, String);
 
-/// Reads a `start,end,country` CSV of addresses written as numbers (ip-location-db's
-/// `-num` files).
-pub fn read_num_csv(text: &str, max: u128) -> Result<Vec<Range>, String> {
+/// Reads a CSV of address ranges written as numbers (ip-location-db's `-num` files): rows
+/// of the `columns` (`start,end,country`), the first two the range's first and last
+/// address (at most `max`), the rest read by `label` (`None`: the row is wrong).
+pub fn read_ranges<T>(
+    text: &str,
+    max: u128,
+    columns: &str,
+    mut label: impl FnMut(&csv::StringRecord) -> Option<T>,
+) -> Result<Vec<(u128, u128, T)>, String> {
+    let width = columns.split(',').count();
     let mut out = Vec::new();
     let mut r = csv::ReaderBuilder::new()
         .has_headers(false)
         .from_reader(text.as_bytes());
     for (i, row) in r.records().enumerate() {
         let row = row.map_err(|e| format!("row {}: {e}", i + 1))?;
-        let bad = || format!("row {}: not start,end,country: {:?}", i + 1, row);
-        if row.len() != 3 {
+        let bad = || format!("row {}: not {columns}: {:?}", i + 1, row);
+        if row.len() != width {
             return Err(bad());
         }
         let a: u128 = row[0].parse().map_err(|_| bad())?;
         let b: u128 = row[1].parse().map_err(|_| bad())?;
-        let cc = &row[2];
-        if a > b || b > max || cc.len() != 2 || !cc.bytes().all(|c| c.is_ascii_uppercase()) {
+        if a > b || b > max {
             return Err(bad());
         }
-        out.push((a, b, cc.to_string()));
+        out.push((a, b, label(&row).ok_or_else(bad)?));
     }
     Ok(out)
+}
+
+/// Reads a `start,end,country` CSV of addresses written as numbers.
+pub fn read_num_csv(text: &str, max: u128) -> Result<Vec<Range>, String> {
+    read_ranges(text, max, "start,end,country", |row| {
+        let cc = &row[2];
+        (cc.len() == 2 && cc.bytes().all(|c| c.is_ascii_uppercase())).then(|| cc.to_string())
+    })
 }
 
 /// Disjoint ranges, in order, each with the label (a country, a network) of the narrowest

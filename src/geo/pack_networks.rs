@@ -7,7 +7,9 @@
 
 use super::cloud::{self, ProviderId};
 use super::networks::{self, AwsId, NetworkId, NAMED_V4};
-use super::pack::{cut, deflate, flatten, gaps, starts_and_ids, SPECIAL_V4, SPECIAL_V6};
+use super::pack::{
+    cut, deflate, flatten, gaps, read_ranges, starts_and_ids, SPECIAL_V4, SPECIAL_V6,
+};
 use super::Source;
 use std::collections::{BTreeMap, HashMap};
 
@@ -32,28 +34,13 @@ pub fn read_asn_csv(
     max: u128,
     names: &mut HashMap<u32, String>,
 ) -> Result<Vec<AsnRange>, String> {
-    let mut out = Vec::new();
-    let mut r = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .from_reader(text.as_bytes());
-    for (i, row) in r.records().enumerate() {
-        let row = row.map_err(|e| format!("row {}: {e}", i + 1))?;
-        let bad = || format!("row {}: not start,end,asn,name: {:?}", i + 1, row);
-        if row.len() != 4 {
-            return Err(bad());
-        }
-        let a: u128 = row[0].parse().map_err(|_| bad())?;
-        let b: u128 = row[1].parse().map_err(|_| bad())?;
-        let asn: u32 = row[2].parse().map_err(|_| bad())?;
-        if a > b || b > max || asn == 0 {
-            return Err(bad());
-        }
+    read_ranges(text, max, "start,end,asn,name", |row| {
+        let asn: u32 = row[2].parse().ok().filter(|&a| a != 0)?;
         names
             .entry(asn)
             .or_insert_with(|| row[3].trim().to_string());
-        out.push((a, b, asn));
-    }
-    Ok(out)
+        Some(asn)
+    })
 }
 
 /// The cloud list: `provider,asn,name_in_asn_table` rows; providers numbered from 1 in
