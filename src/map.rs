@@ -174,16 +174,20 @@ where
     area.fill(&WHITE).map_err(e)?;
     let (w, h) = area.dim_in_pixel();
     let (w, h) = (w as i32, h as i32);
-    let (title, sub) = titles(rows, opt);
+    let (title, mut sub) = titles(rows, opt);
     let left = |size: f64, c: RGBColor| font(size).color(&c).pos(Pos::new(HPos::Left, VPos::Top));
     area.draw(&Text::new(title, (px(12.0), px(8.0)), left(17.0, BLACK)))
         .map_err(e)?;
-    area.draw(&Text::new(
-        sub,
-        (px(12.0), px(30.0)),
-        left(12.0, RGBColor(70, 70, 70)),
-    ))
-    .map_err(e)?;
+    // On a narrow canvas (a phone) the subtitle keeps its numbers and drops its last clause.
+    let grey = left(12.0, RGBColor(70, 70, 70));
+    let (sw, _) = area.estimate_text_size(&sub, &grey).map_err(e)?;
+    if sw as i32 > w - px(24.0) {
+        if let Some(cut) = sub.find("; by the country") {
+            sub.truncate(cut);
+        }
+    }
+    area.draw(&Text::new(sub, (px(12.0), px(30.0)), grey))
+        .map_err(e)?;
     // The map between the titles and the legend, as large as fits, centred.
     let (top, bottom) = (px(52.0), h - px(34.0));
     let (room_w, room_h) = ((w - px(16.0)) as f64, (bottom - top).max(1) as f64);
