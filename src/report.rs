@@ -500,14 +500,7 @@ pub fn dataset_networks(
             days,
         },
     );
-    let cloud = tally::cloud_share(
-        s,
-        places,
-        Scope {
-            datasets: named(s, name),
-            days,
-        },
-    );
+    let cloud = tally::cloud_share(&rows);
     (rows, cloud)
 }
 

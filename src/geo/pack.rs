@@ -230,6 +230,11 @@ pub fn starts_and_ids<L: Copy, I: Default>(
     (starts, ids)
 }
 
+/// The gaps between IPv4 starts (held as u128 while packing), as the packed form keeps them.
+pub fn gaps_v4(starts: &[u128]) -> Vec<u32> {
+    gaps(starts).into_iter().map(|g| g as u32).collect()
+}
+
 /// The gaps between starts (the first is its own gap).
 pub fn gaps(starts: &[u128]) -> Vec<u128> {
     let mut prev = 0;
@@ -293,7 +298,7 @@ pub fn pack(
         source,
         codes,
         names: full,
-        v4_gaps: gaps(&s4).into_iter().map(|g| g as u32).collect(),
+        v4_gaps: gaps_v4(&s4),
         v4_ids,
         v6_gaps: gaps(&s6),
         v6_ids,

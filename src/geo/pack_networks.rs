@@ -8,7 +8,7 @@
 use super::cloud::{self, ProviderId};
 use super::networks::{self, AwsId, NetworkId, NAMED_V4};
 use super::pack::{
-    cut, deflate, flatten, gaps, read_ranges, starts_and_ids, SPECIAL_V4, SPECIAL_V6,
+    cut, deflate, flatten, gaps, gaps_v4, read_ranges, starts_and_ids, SPECIAL_V4, SPECIAL_V6,
 };
 use super::Source;
 use std::collections::{BTreeMap, HashMap};
@@ -181,12 +181,12 @@ pub fn pack(inputs: Inputs<'_>) -> Result<(Vec<u8>, Vec<u8>), String> {
         aws_source: inputs.aws_source.clone(),
         asns,
         names: kept,
-        v4_gaps: gaps(&n4).into_iter().map(|g| g as u32).collect(),
+        v4_gaps: gaps_v4(&n4),
         v4_ids,
         v6_gaps: gaps(&n6),
         v6_ids,
         aws_labels: labels,
-        aws_v4_gaps: gaps(&as4).into_iter().map(|g| g as u32).collect(),
+        aws_v4_gaps: gaps_v4(&as4),
         aws_v4_ids,
         aws_v6_gaps: gaps(&as6),
         aws_v6_ids,
@@ -231,7 +231,7 @@ pub fn pack(inputs: Inputs<'_>) -> Result<(Vec<u8>, Vec<u8>), String> {
             },
         ],
         providers,
-        v4_gaps: gaps(&cs4).into_iter().map(|g| g as u32).collect(),
+        v4_gaps: gaps_v4(&cs4),
         v4_ids: cv4_ids,
         v6_gaps: gaps(&cs6),
         v6_ids: cv6_ids,

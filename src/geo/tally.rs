@@ -246,13 +246,14 @@ pub fn networks<'a>(
     rows
 }
 
-/// The part of the downloads in `scope` that came from cloud and hosting networks.
-pub fn cloud_share<'a>(
-    s: &Summary,
-    places: &[Place],
-    scope: Scope<'a, impl IntoIterator<Item = &'a DatasetAgg>>,
-) -> Totals {
-    tally(s, places, scope, |p| p.cloud != 0, false)
-        .remove(&true)
-        .unwrap_or_default()
+/// The part of network rows from cloud and hosting networks: a user is in one row (their
+/// place decides it), so the rows' users add up to the distinct users.
+pub fn cloud_share(rows: &[NetworkRow]) -> Totals {
+    rows.iter()
+        .filter(|r| !r.cloud.is_empty())
+        .fold(Totals::default(), |t, r| Totals {
+            downloads: t.downloads + r.downloads,
+            unique_users: t.unique_users + r.unique_users,
+            bytes_sent: t.bytes_sent + r.bytes_sent,
+        })
 }
