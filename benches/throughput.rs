@@ -218,8 +218,9 @@ fn main() {
         println!("memory: full analysis {:.0} MB/s", size / secs / 1e6);
         return;
     }
-    // The report of the analysis (every period, every dataset): what the CLI and the page
-    // do once at the end, in seconds, not MB/s.
+    // The report of the analysis (every period, every dataset, countries, networks): what
+    // the CLI and the page do once at the end, in seconds, not MB/s (the address tables
+    // unpacked before: best of the runs).
     let mut summary = full(&from_file);
     summary.normalize();
     let report_secs = best(
@@ -228,9 +229,10 @@ fn main() {
         |r| assert_eq!(r.downloads, truth.downloads),
     );
     println!(
-        "the report of it ({} datasets, {} days): {:.3} s",
+        "the report of it ({} datasets, {} days, {} users): {:.3} s",
         summary.datasets.len(),
         s3logdrop::report::all_days(&summary).len(),
+        summary.users.len(),
         report_secs
     );
     // What the page's thread does with two workers' summaries: read them from their

@@ -116,7 +116,9 @@ pub struct Totals {
 }
 
 /// The downloads in `scope` added up by `key(place)`; downloads with no address go to
-/// `nobody`. A user counts once in the key of their place.
+/// `nobody`. A user counts once in the key of their place. Each user's key is found once
+/// (a small number per distinct key), so that the loop over every (dataset, day, user)
+/// entry only indexes an array.
 fn tally<'a, K: Hash + Eq + Copy>(
     s: &Summary,
     places: &[Place],
@@ -124,43 +126,45 @@ fn tally<'a, K: Hash + Eq + Copy>(
     key: impl Fn(&Place) -> K,
     nobody: K,
 ) -> HashMap<K, Totals> {
-    let mut acc: HashMap<K, Totals> = HashMap::default();
+    let mut keys: Vec<K> = vec![nobody];
+    let mut number: HashMap<K, u32> = HashMap::default();
+    number.insert(nobody, 0);
+    let group: Vec<u32> = places
+        .iter()
+        .map(|p| {
+            let k = key(p);
+            *number.entry(k).or_insert_with(|| {
+                keys.push(k);
+                (keys.len() - 1) as u32
+            })
+        })
+        .collect();
+    let mut acc = vec![Totals::default(); keys.len()];
     // A user on several days or in several datasets counts once: marked when first met.
     let mut met = vec![false; s.users.len()];
     let (from, to) = scope.days.unwrap_or((Day::MIN, Day::MAX));
     for d in scope.datasets {
         for x in d.days().filter(|x| (from..=to).contains(&x.day)) {
             let (mut downloads, mut bytes_sent) = (0, 0);
-            let mut last: Option<(K, &mut Totals)> = None;
             for (&u, c) in x.users.iter().zip(x.counts) {
-                let k = key(&places[u as usize]);
-                // Neighbouring users are often of one place: the entry kept at hand.
-                let a = match last {
-                    Some((lk, a)) if lk == k => a,
-                    _ => acc.entry(k).or_default(),
-                };
+                let a = &mut acc[group[u as usize] as usize];
                 a.downloads += c.downloads;
                 a.bytes_sent += c.bytes_sent;
                 if !std::mem::replace(&mut met[u as usize], true) {
                     a.unique_users += 1;
                 }
-                last = Some((k, a));
                 downloads += c.downloads;
                 bytes_sent += c.bytes_sent;
             }
             // Downloads with no address (AWS-internal ones, when kept) are nobody's.
-            let (d, b) = (
-                x.downloads.saturating_sub(downloads),
-                x.bytes_sent.saturating_sub(bytes_sent),
-            );
-            if d > 0 || b > 0 {
-                let a = acc.entry(nobody).or_default();
-                a.downloads += d;
-                a.bytes_sent += b;
-            }
+            acc[0].downloads += x.downloads.saturating_sub(downloads);
+            acc[0].bytes_sent += x.bytes_sent.saturating_sub(bytes_sent);
         }
     }
-    acc
+    keys.into_iter()
+        .zip(acc)
+        .filter(|(_, a)| a.downloads > 0 || a.bytes_sent > 0 || a.unique_users > 0)
+        .collect()
 }
 
 /// Most downloaded first, ties by `name`, the unknown last.
