@@ -16,25 +16,22 @@ await page.click('[data-testid=sample-button]');
 await waitDone(page);
 await page.selectOption('[data-testid=period]', 'month');
 await page.waitForTimeout(300);
-const box = await page.evaluate(() => ({
-  top: document.querySelector('#results').getBoundingClientRect().top + window.scrollY - 16,
-  bottom: document.querySelector('#dataset-table tbody tr:nth-child(6)').getBoundingClientRect().bottom + window.scrollY + 8,
-}));
-await page.screenshot({
-  path: path.join(root, 'docs', 'screenshot.png'),
-  fullPage: true,
-  clip: { x: 0, y: Math.round(box.top), width: 1280, height: Math.round(box.bottom - box.top) },
-});
+/** Screenshots the page from above `from` (minus `above` px) to below `to`, into docs/`name`. */
+async function shot(name, from, to, above) {
+  const box = await page.evaluate(([f, t, a]) => ({
+    top: document.querySelector(f).getBoundingClientRect().top + window.scrollY - a,
+    bottom: document.querySelector(t).getBoundingClientRect().bottom + window.scrollY + 8,
+  }), [from, to, above]);
+  await page.screenshot({
+    path: path.join(root, 'docs', name),
+    fullPage: true,
+    clip: { x: 0, y: Math.round(box.top), width: 1280, height: Math.round(box.bottom - box.top) },
+  });
+}
+await shot('screenshot.png', '#results', '#dataset-table tbody tr:nth-child(6)', 16);
 // Where the downloads come from: the days chooser and the map.
-const geo = await page.evaluate(() => ({
-  top: document.querySelector('#countries-h').getBoundingClientRect().top + window.scrollY - 12,
-  map: document.querySelector('#map').getBoundingClientRect().bottom + window.scrollY + 8,
-}));
-await page.screenshot({
-  path: path.join(root, 'docs', 'geography.png'),
-  fullPage: true,
-  clip: { x: 0, y: Math.round(geo.top), width: 1280, height: Math.round(geo.map - geo.top) },
-});
+await page.waitForSelector('[data-testid=map][data-drawn="true"]');
+await shot('geography.png', '#countries-h', '#map', 12);
 // Leave the period as it was for whoever uses this browser profile next (a fresh one here).
 await page.selectOption('[data-testid=period]', 'week');
 await browser.close();

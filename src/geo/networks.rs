@@ -39,8 +39,6 @@ pub struct Networks {
     ranges: Ranges<NetworkId>,
     /// (region, service) by AWS number; number 0 is ("", "").
     aws_labels: Vec<(String, String)>,
-    /// Each AWS number's region, as a number (0: none): one for all a region's services.
-    region_of: Vec<u16>,
     aws: Ranges<AwsId>,
 }
 
@@ -99,13 +97,6 @@ impl Networks {
         Some(self.aws_labels[id as usize].0.as_str()).filter(|r| !r.is_empty())
     }
 
-    /// The region of an AWS number as a number (0: none), the same for all the region's
-    /// services: a key to add up by region without comparing names.
-    #[inline]
-    pub fn region_number(&self, id: AwsId) -> u16 {
-        self.region_of[id as usize]
-    }
-
     /// The AWS service of an AWS number (`AMAZON` for Amazon's ranges of no one service).
     pub fn aws_service(&self, id: AwsId) -> Option<&str> {
         Some(self.aws_labels[id as usize].1.as_str()).filter(|r| !r.is_empty())
@@ -160,25 +151,12 @@ impl Networks {
             (&p.aws_v6_gaps, p.aws_v6_ids),
             |i| (i as usize) < a,
         )?;
-        let mut regions: Vec<&str> = vec![""];
-        let region_of = p
-            .aws_labels
-            .iter()
-            .map(|(r, _)| match regions.iter().position(|x| x == r) {
-                Some(i) => i as u16,
-                None => {
-                    regions.push(r);
-                    (regions.len() - 1) as u16
-                }
-            })
-            .collect();
         Ok(Networks {
             source: p.source,
             aws_source: p.aws_source,
             asns: p.asns,
             names: p.names,
             ranges,
-            region_of,
             aws_labels: p.aws_labels,
             aws,
         })
