@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod bots;
+pub mod counter;
 pub mod chart;
 pub mod datasets;
 pub mod decode;

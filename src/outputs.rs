@@ -6,12 +6,14 @@ use crate::ip::IpKey;
 use crate::parse::{Parser, Record, Reject};
 use crate::period::Period;
 use crate::publish::{decimal_cell, shown, Kind};
-use crate::report::{self, DatasetRow, ObjectRow, PeriodRow, Report};
+use crate::counter::{CounterRow, Metrics};
+use crate::report::{self, CounterReport, DatasetRow, ObjectRow, PeriodRow, Report};
 use crate::session::{At, Sink};
 use crate::settings::Settings;
 use crate::summary::Summary;
 use crate::text::{lossy, printable, spreadsheet_safe};
 use crate::time::{day_of, push_iso_date, push_rfc3339};
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::borrow::Cow;
 use std::io::{self, Write};
@@ -443,5 +445,204 @@ impl Outputs<'_> {
             }
             other => Err(io::Error::other(format!("no output called {other}"))),
         }
+    }
+}
+
+/// The COUNTER outputs, written when the setting `counter` is on.
+pub const COUNTER_OUTPUTS: [&str; 2] = ["counter_metrics.csv", "counter_report.json"];
+
+/// `counter_metrics.csv`: COUNTER's four metrics and the volume per dataset, month and
+/// access method (raw counts: COUNTER reports are not rounded).
+pub fn write_counter_metrics<W: Write>(w: W, rows: &[CounterRow]) -> io::Result<()> {
+    let mut out = csv_writer(w);
+    out.write_record([
+        "dataset",
+        "doi",
+        "month",
+        "access_method",
+        "total_dataset_investigations",
+        "unique_dataset_investigations",
+        "total_dataset_requests",
+        "unique_dataset_requests",
+        "volume_bytes",
+    ])
+    .map_err(csv_error)?;
+    for r in rows {
+        let m = &r.metrics;
+        out.write_record([
+            spreadsheet_safe(&r.dataset).as_ref(),
+            spreadsheet_safe(&r.doi).as_ref(),
+            &r.month,
+            r.access.name(),
+            &m.total_investigations.to_string(),
+            &m.unique_investigations.to_string(),
+            &m.total_requests.to_string(),
+            &m.unique_requests.to_string(),
+            &m.volume.to_string(),
+        ])
+        .map_err(csv_error)?;
+    }
+    out.flush()
+}
+
+/// Who publishes the report, for `counter_report.json`'s header and datasets (DataCite
+/// asks for them; they are not in the logs).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DsrInfo {
+    /// The platform (the repository's name): `platform` and `created-by`.
+    pub platform: String,
+    /// The datasets' publisher.
+    pub publisher: String,
+    /// The publisher's DataCite client ID (`publisher-id` of type `client-id`).
+    pub publisher_id: String,
+    /// When the report was made, `YYYY-MM-DD`.
+    pub created: String,
+}
+
+/// `counter_report.json`: the COUNTER dataset report (DSR, release rd1) that DataCite's
+/// usage reports API takes: the header with the reporting period (the months of the
+/// rows), and per dataset with a DOI its months, each with an instance per metric and
+/// access method that is not zero, with the counts by country. When no dataset has a
+/// DOI, every dataset is given with its name as a proprietary identifier, and the header
+/// says so in an exception, as it says when the logs cover the first or the last month
+/// only in part (3040, "partial data returned").
+pub fn counter_report(c: &CounterReport, coverage: Option<&report::Coverage>, info: &DsrInfo) -> serde_json::Value {
+    use serde_json::{json, Map, Value};
+    let with_doi = c.rows.iter().any(|r| !r.doi.is_empty());
+    let month_days = |m: &str| -> (String, String) {
+        let y: i64 = m[..4].parse().unwrap_or(1970);
+        let mo: u32 = m[5..].parse().unwrap_or(1);
+        let first = crate::time::days_from_civil(y, mo, 1);
+        let next = if mo == 12 {
+            crate::time::days_from_civil(y + 1, 1, 1)
+        } else {
+            crate::time::days_from_civil(y, mo + 1, 1)
+        };
+        (
+            crate::time::iso_date(first),
+            crate::time::iso_date(next - 1),
+        )
+    };
+    let months: std::collections::BTreeSet<&str> = c.rows.iter().map(|r| r.month.as_str()).collect();
+    let period = match (months.first(), months.last()) {
+        (Some(a), Some(b)) => json!({"begin-date": month_days(a).0, "end-date": month_days(b).1}),
+        _ => json!({"begin-date": info.created, "end-date": info.created}),
+    };
+    let mut datasets: std::collections::BTreeMap<(&str, &str), std::collections::BTreeMap<&str, Vec<Value>>> =
+        Default::default();
+    let names: [(&str, fn(&Metrics) -> u64); 4] = [
+        ("total-dataset-investigations", |m: &Metrics| m.total_investigations),
+        ("unique-dataset-investigations", |m: &Metrics| m.unique_investigations),
+        ("total-dataset-requests", |m: &Metrics| m.total_requests),
+        ("unique-dataset-requests", |m: &Metrics| m.unique_requests),
+    ];
+    for r in c.rows.iter().filter(|r| !with_doi || !r.doi.is_empty()) {
+        let instances = datasets
+            .entry((r.dataset.as_str(), r.doi.as_str()))
+            .or_default()
+            .entry(r.month.as_str())
+            .or_default();
+        for (name, get) in names {
+            let count = get(&r.metrics);
+            if count == 0 {
+                continue;
+            }
+            let mut countries = Map::new();
+            for (code, m) in &r.countries {
+                if code != "Unknown" && get(m) > 0 {
+                    countries.insert(code.to_lowercase(), get(m).into());
+                }
+            }
+            let mut i = Map::new();
+            i.insert("access-method".into(), r.access.name().to_lowercase().into());
+            i.insert("metric-type".into(), name.into());
+            i.insert("count".into(), count.into());
+            if name.ends_with("requests") {
+                i.insert("volume".into(), r.metrics.volume.into());
+            }
+            i.insert("country-counts".into(), Value::Object(countries));
+            instances.push(Value::Object(i));
+        }
+    }
+    let report_datasets: Vec<Value> = datasets
+        .into_iter()
+        .map(|((name, doi), months)| {
+            let id = if doi.is_empty() {
+                json!({"type": "proprietary", "value": name})
+            } else {
+                json!({"type": "doi", "value": doi})
+            };
+            let performance: Vec<Value> = months
+                .into_iter()
+                .map(|(m, instance)| {
+                    let (begin, end) = month_days(m);
+                    json!({"period": {"begin-date": begin, "end-date": end}, "instance": instance})
+                })
+                .collect();
+            json!({
+                "dataset-id": [id],
+                "dataset-title": name,
+                "data-type": "dataset",
+                "platform": info.platform,
+                "publisher": info.publisher,
+                "publisher-id": [{"type": "client-id", "value": info.publisher_id}],
+                "performance": performance,
+            })
+        })
+        .collect();
+    let mut exceptions = Vec::new();
+    if let (Some(cov), Some(a), Some(b)) = (coverage, months.first(), months.last()) {
+        let (first, last) = (month_days(a).0, month_days(b).1);
+        if cov.first_day > first || cov.last_day < last {
+            exceptions.push(json!({
+                "code": 3040,
+                "severity": "warning",
+                "message": "partial data returned",
+                "data": format!("the logs cover {} to {}, part of the months reported", cov.first_day, cov.last_day),
+            }));
+        }
+    }
+    if !with_doi {
+        exceptions.push(json!({
+            "severity": "warning",
+            "message": "no dataset has a DOI",
+            "data": "datasets are named by their key prefix; give a mapping file (prefix,name,doi) to report DOIs",
+        }));
+    }
+    json!({
+        "report-header": {
+            "report-name": "dataset report",
+            "report-id": "DSR",
+            "release": "rd1",
+            "created": info.created,
+            "created-by": info.platform,
+            "reporting-period": period,
+            "report-filters": [],
+            "report-attributes": [],
+            "exceptions": exceptions,
+        },
+        "report-datasets": report_datasets,
+    })
+}
+
+/// Writes the COUNTER output called `name` (one of [`COUNTER_OUTPUTS`]); a report without
+/// COUNTER metrics writes empty ones.
+pub fn write_counter<W: Write>(name: &str, report: &Report, info: &DsrInfo, mut w: W) -> io::Result<()> {
+    let empty = CounterReport {
+        actions: 0,
+        robots: 0,
+        filtered: 0,
+        rows: Vec::new(),
+    };
+    let c = report.counter.as_ref().unwrap_or(&empty);
+    match name {
+        "counter_metrics.csv" => write_counter_metrics(w, &c.rows),
+        "counter_report.json" => {
+            serde_json::to_writer_pretty(&mut w, &counter_report(c, report.coverage.as_ref(), info)).map_err(io::Error::other)?;
+            w.write_all(b"\n")?;
+            w.flush()
+        }
+        other => Err(io::Error::other(format!("no output called {other}"))),
     }
 }

@@ -181,6 +181,38 @@ pub struct Report {
     pub rejects: Vec<RejectRow>,
     /// Problems with whole files.
     pub file_notes: Vec<FileNote>,
+    /// The COUNTER metrics, when the setting is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counter: Option<CounterReport>,
+}
+
+/// The COUNTER metrics (see [`crate::counter`]) and what the rules removed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CounterReport {
+    /// Lines COUNTER would count by operation and status (GET or HEAD of an object, 200
+    /// or 304), before any rule.
+    pub actions: u64,
+    /// Of those, removed as robots (the COUNTER robots list).
+    pub robots: u64,
+    /// Of those, removed by the settings (dates, prefix, excluded IPs, AWS-internal).
+    pub filtered: u64,
+    /// Per dataset, month and access method (ordered so).
+    pub rows: Vec<crate::counter::CounterRow>,
+}
+
+impl CounterReport {
+    /// The report of a counter: the country of each user's IP from `countries`.
+    pub fn new(c: &crate::counter::Counter, countries: &crate::geo::Countries) -> CounterReport {
+        CounterReport {
+            actions: c.actions,
+            robots: c.robots,
+            filtered: c.filtered,
+            rows: c.metrics(&mut |ip| match countries.lookup(ip) {
+                0 => "Unknown".to_string(),
+                id => countries.code(id).to_string(),
+            }),
+        }
+    }
 }
 
 /// Objects by downloads (most first; ties by key), the first `limit` of them (all with
@@ -575,6 +607,10 @@ impl Report {
                 })
                 .collect(),
             file_notes: s.file_notes.clone(),
+            counter: s
+                .counter
+                .as_ref()
+                .map(|c| CounterReport::new(c, t.countries)),
         }
     }
 }

@@ -83,6 +83,8 @@ struct FileState {
 /// that the line buffer can hand it lines while the decoder hands the buffer content.
 struct Lines<S> {
     compiled: Compiled,
+    /// COUNTER's lists, when the setting is on.
+    counter: Option<crate::counter::Scan>,
     parser: Parser,
     summary: Summary,
     sink: S,
@@ -114,6 +116,7 @@ impl<S: Sink> Session<S> {
             decoder: Decoder::new(settings.max_inflated_bytes, settings.max_inflate_ratio),
             buffer: LineBuffer::new(max_line),
             lines: Lines {
+                counter: settings.counter.then(crate::counter::Scan::new),
                 compiled,
                 parser: Parser::new(),
                 summary: Summary::default(),
@@ -334,6 +337,16 @@ impl<S: Sink> Lines<S> {
                 let mut written = self.sink.parsed(&rec, at);
                 if rec.ambiguous_user_agent {
                     self.summary.ambiguous_user_agent += 1;
+                }
+                if let Some(scan) = &mut self.counter {
+                    let c = self.summary.counter.get_or_insert_with(Default::default);
+                    let compiled = &self.compiled;
+                    scan.line(
+                        &rec,
+                        c,
+                        |r| compiled.common_removal(r).is_some(),
+                        |k| compiled.datasets.of(k),
+                    );
                 }
                 if self.compiled.is_candidate(rec.operation(), rec.http_status) {
                     written = written.and(self.sink.candidate(&rec, at));

@@ -53,6 +53,10 @@ pub struct Settings {
     /// For publication: unique-user counts rounded to 10 and counts from 1 to 9 shown as
     /// `<10` in the tables, the CSVs and the methods (see [`crate::publish`]).
     pub publication_rounding: bool,
+    /// Also count by the COUNTER Code of Practice for Research Data (see
+    /// [`crate::counter`]): investigations and requests per dataset, month and access
+    /// method, with its own robots and machines, double-clicks and sessions.
+    pub counter: bool,
 }
 
 impl Default for Settings {
@@ -75,6 +79,7 @@ impl Default for Settings {
             max_inflate_ratio: 250,
             reject_samples: 5,
             publication_rounding: false,
+            counter: false,
         }
     }
 }
@@ -170,12 +175,10 @@ impl Compiled {
         op_ok && (status == Some(200) || (self.settings.include_206 && status == Some(206)))
     }
 
-    /// Applies the filters, in the order the summary reports them.
+    /// The filters COUNTER's count shares with the downloads': dates, prefix,
+    /// AWS-internal requests, excluded IPs.
     #[inline]
-    pub fn removal(&mut self, rec: &crate::parse::Record<'_>) -> Option<Removal> {
-        if self.settings.require_sizes && (rec.bytes_sent.is_none() || rec.object_size.is_none()) {
-            return Some(Removal::MissingSize);
-        }
+    pub fn common_removal(&self, rec: &crate::parse::Record<'_>) -> Option<Removal> {
         if self.since.is_some() || self.until.is_some() {
             let d = crate::time::day_of(rec.time);
             if self.since.is_some_and(|s| d < s) || self.until.is_some_and(|u| d > u) {
@@ -195,6 +198,18 @@ impl Compiled {
             if self.exclude.iter().any(|c| c.contains(ip)) {
                 return Some(Removal::ExcludedIp);
             }
+        }
+        None
+    }
+
+    /// Applies the filters, in the order the summary reports them.
+    #[inline]
+    pub fn removal(&mut self, rec: &crate::parse::Record<'_>) -> Option<Removal> {
+        if self.settings.require_sizes && (rec.bytes_sent.is_none() || rec.object_size.is_none()) {
+            return Some(Removal::MissingSize);
+        }
+        if let Some(r) = self.common_removal(rec) {
+            return Some(r);
         }
         if self.bots.is_bot(rec.user_agent()) {
             return Some(Removal::Bot);

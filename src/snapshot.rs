@@ -36,7 +36,7 @@ use std::collections::BTreeMap;
 /// The first bytes of a snapshot file.
 pub const MAGIC: &[u8; 8] = b"S3LDSNAP";
 /// The format version this build writes and reads.
-pub const VERSION: u32 = 4;
+pub const VERSION: u32 = 5;
 const HEADER: usize = 8 + 4 + 8;
 const CHECKSUM: usize = 4;
 

@@ -95,6 +95,7 @@ pub fn write_outputs(
     anon: &Anonymize,
     period: Period,
     extra: &[(&str, u64)],
+    dsr: &outputs::DsrInfo,
 ) -> Result<(), String> {
     let report = Report::new(summary);
     let made = Outputs {
@@ -106,6 +107,11 @@ pub fn write_outputs(
     };
     for name in outputs::SUMMARY_OUTPUTS {
         write_file(out, name, |w| made.write(name, w))?;
+    }
+    if settings.counter {
+        for name in outputs::COUNTER_OUTPUTS {
+            write_file(out, name, |w| outputs::write_counter(name, &report, dsr, w))?;
+        }
     }
     let opt = ChartOptions {
         period,
@@ -157,6 +163,8 @@ pub struct AnalyzeArgs<'a> {
     pub pool_options: PoolOptions,
     /// Add to this snapshot (read it if it exists, skip the files it counted, write it back).
     pub snapshot: Option<&'a Path>,
+    /// Who publishes the COUNTER report.
+    pub dsr: outputs::DsrInfo,
 }
 
 pub fn analyze(a: AnalyzeArgs<'_>) -> Result<(), String> {
@@ -168,6 +176,7 @@ pub fn analyze(a: AnalyzeArgs<'_>) -> Result<(), String> {
         period,
         mut pool_options,
         snapshot,
+        dsr,
     } = a;
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let anon = anonymizer(anon)?;
@@ -248,7 +257,7 @@ pub fn analyze(a: AnalyzeArgs<'_>) -> Result<(), String> {
     }
     summary.normalize();
     let Some(mut snap) = snap.take() else {
-        return write_outputs(out, &summary, &settings, &anon, period, &[]);
+        return write_outputs(out, &summary, &settings, &anon, period, &[], &dsr);
     };
     // The files read join the snapshot; one that could not be read is read next time.
     let unread: std::collections::HashSet<&str> = summary
@@ -280,6 +289,7 @@ pub fn analyze(a: AnalyzeArgs<'_>) -> Result<(), String> {
         &anon,
         period,
         &[("files_read", files_read), ("files_skipped", skipped)],
+        &dsr,
     )
 }
 
@@ -290,6 +300,7 @@ pub fn merge(
     out: &Path,
     period: Period,
     snapshot: Option<&Path>,
+    dsr: &outputs::DsrInfo,
 ) -> Result<(), String> {
     let mut all: Option<Snapshot> = None;
     for p in snapshots {
@@ -313,5 +324,6 @@ pub fn merge(
         &Anonymize::None,
         period,
         &[("snapshot_files", files)],
+        dsr,
     )
 }

@@ -55,6 +55,8 @@ pub enum Cmd {
         /// read the rest, write it back (atomically), and write the outputs of all.
         #[arg(long, value_name = "FILE")]
         snapshot: Option<PathBuf>,
+        #[command(flatten)]
+        dsr: DsrArgs,
     },
     /// The outputs of several snapshots put together, as one run over all their files.
     Merge {
@@ -70,6 +72,8 @@ pub enum Cmd {
         /// The period of the chart (every period has its CSV).
         #[arg(long, value_enum, default_value_t = Period::Week)]
         period: Period,
+        #[command(flatten)]
+        dsr: DsrArgs,
     },
     /// Print every line's outcome and fields, in input order.
     Parse {
@@ -216,6 +220,40 @@ pub struct SettingsArgs {
     /// `<10` in the CSVs, the methods and the chart's title (summary.json stays exact).
     #[arg(long)]
     publication_rounding: bool,
+    /// Also count by the COUNTER Code of Practice for Research Data (investigations and
+    /// requests per dataset, month and access method): writes counter_metrics.csv and
+    /// counter_report.json.
+    #[arg(long)]
+    counter: bool,
+}
+
+/// Who publishes the COUNTER report (its header and datasets; not in the logs).
+#[derive(Args)]
+pub struct DsrArgs {
+    /// The platform (your repository's name) in counter_report.json.
+    #[arg(long, value_name = "NAME", default_value = "")]
+    counter_platform: String,
+    /// The datasets' publisher in counter_report.json.
+    #[arg(long, value_name = "NAME", default_value = "")]
+    counter_publisher: String,
+    /// The publisher's DataCite client ID (e.g. `cern.zenodo`) in counter_report.json.
+    #[arg(long, value_name = "ID", default_value = "")]
+    counter_publisher_id: String,
+}
+
+impl DsrArgs {
+    /// The report's publisher, made today (UTC).
+    pub fn info(&self) -> s3logdrop::outputs::DsrInfo {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        s3logdrop::outputs::DsrInfo {
+            platform: self.counter_platform.clone(),
+            publisher: self.counter_publisher.clone(),
+            publisher_id: self.counter_publisher_id.clone(),
+            created: s3logdrop::time::iso_date(s3logdrop::time::day_of(now)),
+        }
+    }
 }
 
 impl SettingsArgs {
@@ -248,6 +286,7 @@ impl SettingsArgs {
             max_inflated_bytes: self.max_inflated_bytes,
             max_inflate_ratio: self.max_inflate_ratio,
             publication_rounding: self.publication_rounding,
+            counter: self.counter,
             ..d
         })
     }

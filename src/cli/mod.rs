@@ -26,6 +26,7 @@ pub fn main() -> i32 {
             chunk_size,
             range_bytes,
             snapshot,
+            dsr,
         } => {
             let mut pool_options = PoolOptions::new(jobs.unwrap_or_else(pool::default_jobs), &out);
             pool_options.chunk_size = chunk_size;
@@ -39,6 +40,7 @@ pub fn main() -> i32 {
                     period,
                     pool_options,
                     snapshot: snapshot.as_deref(),
+                    dsr: dsr.info(),
                 })
             })
         }
@@ -47,7 +49,8 @@ pub fn main() -> i32 {
             out,
             snapshot,
             period,
-        } => analyze::merge(&snapshots, &out, period, snapshot.as_deref()),
+            dsr,
+        } => analyze::merge(&snapshots, &out, period, snapshot.as_deref(), &dsr.info()),
         Cmd::Parse { paths, format } => parse::parse_cmd(&paths, format),
         Cmd::Geo {
             ips,

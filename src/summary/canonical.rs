@@ -19,7 +19,17 @@ struct Canonical<'a> {
     objects: BTreeMap<&'a str, CanonicalObject<'a>>,
     rejects: &'a BTreeMap<Reject, RejectAgg>,
     file_notes: &'a Vec<FileNote>,
+    counter: Option<CanonicalCounter<'a>>,
 }
+
+/// What COUNTER's rules remember, by names rather than ids.
+type CanonicalCounter<'a> = (
+    [u64; 3],
+    BTreeMap<
+        (IpKey, &'a str, crate::counter::Access, u32, &'a str, &'a str, &'a str),
+        (Vec<crate::counter::Chain>, Vec<crate::counter::Chain>),
+    >,
+);
 
 /// A dataset: its DOI and, per day, downloads, bytes and users with their downloads and
 /// bytes.
@@ -111,6 +121,7 @@ impl Summary {
             objects: canonical_objects(self, &self.objects),
             rejects: &self.rejects,
             file_notes: &self.file_notes,
+            counter: self.counter.as_ref().map(|c| c.canonical()),
         }
     }
 }

@@ -226,6 +226,8 @@ pub struct Summary {
     pub rejects: BTreeMap<Reject, RejectAgg>,
     /// Problems with whole files.
     pub file_notes: Vec<FileNote>,
+    /// What COUNTER's rules remember, when the setting is on (see [`crate::counter`]).
+    pub counter: Option<Box<crate::counter::Counter>>,
 }
 
 /// The folder of a key, cut to `n` path segments; keys at the top level are their own group.
@@ -453,6 +455,11 @@ impl Summary {
         }
         self.file_notes.extend(other.file_notes);
         self.file_notes.sort();
+        match (&mut self.counter, other.counter) {
+            (Some(mine), Some(theirs)) => mine.merge(*theirs),
+            (None, Some(theirs)) => self.counter = Some(theirs),
+            (_, None) => {}
+        }
     }
 
     /// The summary in the compact binary form that workers post to the page.
@@ -487,6 +494,9 @@ impl Summary {
                 return Err("a dataset appears twice in a summary".into());
             }
         }
+        if let Some(c) = &mut s.counter {
+            c.reindex()?;
+        }
         Ok(s)
     }
 
@@ -501,6 +511,7 @@ impl Summary {
             && self.objects.is_empty()
             && self.rejects.is_empty()
             && self.file_notes.is_empty()
+            && self.counter.as_ref().is_none_or(|c| c.is_empty())
     }
 
     /// Puts the parts whose order depends on arrival (samples, notes) in canonical order,
