@@ -311,7 +311,8 @@ impl Counter {
             Some(&a) => a,
             None => {
                 let a = id(self.agents.len());
-                self.agents.push(String::from_utf8_lossy(agent).into_owned());
+                self.agents
+                    .push(String::from_utf8_lossy(agent).into_owned());
                 self.index.agents.insert(agent.into(), a);
                 a
             }
@@ -403,7 +404,10 @@ impl Counter {
             };
             self.more.insert(key, m);
         }
-        let m = self.more.get_mut(&key).expect("an item's chains are in more");
+        let m = self
+            .more
+            .get_mut(&key)
+            .expect("an item's chains are in more");
         add_chain(if get { &mut m.get } else { &mut m.head }, c);
     }
 
@@ -433,7 +437,8 @@ impl Counter {
         self.filtered += other.filtered;
         if self.index.agents.len() != self.agents.len() {
             // Read, not built here: its lookups are made (its ids were checked when read).
-            self.reindex().expect("a counter's ids were checked when it was read");
+            self.reindex()
+                .expect("a counter's ids were checked when it was read");
         }
         let agents: Vec<u32> = other
             .agents
@@ -562,7 +567,15 @@ impl Counter {
                 let (key, d) = &self.objects[k as u32 as usize];
                 let (name, doi) = &self.datasets[*d as usize];
                 let agent = self.agents[u.agent as usize].as_str();
-                let at = (u.ip, agent, u.access, hour, key.as_str(), name.as_str(), doi.as_str());
+                let at = (
+                    u.ip,
+                    agent,
+                    u.access,
+                    hour,
+                    key.as_str(),
+                    name.as_str(),
+                    doi.as_str(),
+                );
                 (at, self.chains(k, item))
             })
             .collect();
@@ -605,7 +618,9 @@ impl Counter {
                 total_investigations: joined.len() as u64,
                 unique_investigations: u64::from(unique_inv.insert((session, dataset))),
                 total_requests: gets.len() as u64,
-                unique_requests: u64::from(!gets.is_empty() && unique_req.insert((session, dataset))),
+                unique_requests: u64::from(
+                    !gets.is_empty() && unique_req.insert((session, dataset)),
+                ),
                 volume: gets.iter().map(|c| c.bytes).sum(),
             };
             let row = rows.entry((dataset, month, u.access)).or_default();
@@ -629,9 +644,7 @@ impl Counter {
                 }
             })
             .collect();
-        out.sort_by(|a, b| {
-            (&a.dataset, &a.month, a.access).cmp(&(&b.dataset, &b.month, b.access))
-        });
+        out.sort_by(|a, b| (&a.dataset, &a.month, a.access).cmp(&(&b.dataset, &b.month, b.access)));
         out
     }
 }

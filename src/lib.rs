@@ -10,8 +10,8 @@
 #![warn(missing_docs)]
 
 pub mod bots;
-pub mod counter;
 pub mod chart;
+pub mod counter;
 pub mod datasets;
 pub mod decode;
 pub mod gen;

@@ -1,12 +1,12 @@
 //! The output files of DESIGN.md, written through the `csv` crate (RFC 4180, CRLF) with
 //! every text cell made spreadsheet-safe (see [`crate::text::spreadsheet_safe`]).
 
+use crate::counter::{CounterRow, Metrics};
 use crate::geo::tally::{CountryRow, NetworkRow};
 use crate::ip::IpKey;
 use crate::parse::{Parser, Record, Reject};
 use crate::period::Period;
 use crate::publish::{decimal_cell, shown, Kind};
-use crate::counter::{CounterRow, Metrics};
 use crate::report::{self, CounterReport, DatasetRow, ObjectRow, PeriodRow, Report};
 use crate::session::{At, Sink};
 use crate::settings::Settings;
@@ -507,7 +507,11 @@ pub struct DsrInfo {
 /// DOI, every dataset is given with its name as a proprietary identifier, and the header
 /// says so in an exception, as it says when the logs cover the first or the last month
 /// only in part (3040, "partial data returned").
-pub fn counter_report(c: &CounterReport, coverage: Option<&report::Coverage>, info: &DsrInfo) -> serde_json::Value {
+pub fn counter_report(
+    c: &CounterReport,
+    coverage: Option<&report::Coverage>,
+    info: &DsrInfo,
+) -> serde_json::Value {
     use serde_json::{json, Map, Value};
     let with_doi = c.rows.iter().any(|r| !r.doi.is_empty());
     let month_days = |m: &str| -> (String, String) {
@@ -524,16 +528,23 @@ pub fn counter_report(c: &CounterReport, coverage: Option<&report::Coverage>, in
             crate::time::iso_date(next - 1),
         )
     };
-    let months: std::collections::BTreeSet<&str> = c.rows.iter().map(|r| r.month.as_str()).collect();
+    let months: std::collections::BTreeSet<&str> =
+        c.rows.iter().map(|r| r.month.as_str()).collect();
     let period = match (months.first(), months.last()) {
         (Some(a), Some(b)) => json!({"begin-date": month_days(a).0, "end-date": month_days(b).1}),
         _ => json!({"begin-date": info.created, "end-date": info.created}),
     };
-    let mut datasets: std::collections::BTreeMap<(&str, &str), std::collections::BTreeMap<&str, Vec<Value>>> =
-        Default::default();
+    let mut datasets: std::collections::BTreeMap<
+        (&str, &str),
+        std::collections::BTreeMap<&str, Vec<Value>>,
+    > = Default::default();
     let names: [(&str, fn(&Metrics) -> u64); 4] = [
-        ("total-dataset-investigations", |m: &Metrics| m.total_investigations),
-        ("unique-dataset-investigations", |m: &Metrics| m.unique_investigations),
+        ("total-dataset-investigations", |m: &Metrics| {
+            m.total_investigations
+        }),
+        ("unique-dataset-investigations", |m: &Metrics| {
+            m.unique_investigations
+        }),
         ("total-dataset-requests", |m: &Metrics| m.total_requests),
         ("unique-dataset-requests", |m: &Metrics| m.unique_requests),
     ];
@@ -555,7 +566,10 @@ pub fn counter_report(c: &CounterReport, coverage: Option<&report::Coverage>, in
                 }
             }
             let mut i = Map::new();
-            i.insert("access-method".into(), r.access.name().to_lowercase().into());
+            i.insert(
+                "access-method".into(),
+                r.access.name().to_lowercase().into(),
+            );
             i.insert("metric-type".into(), name.into());
             i.insert("count".into(), count.into());
             if name.ends_with("requests") {
@@ -628,7 +642,12 @@ pub fn counter_report(c: &CounterReport, coverage: Option<&report::Coverage>, in
 
 /// Writes the COUNTER output called `name` (one of [`COUNTER_OUTPUTS`]); a report without
 /// COUNTER metrics writes empty ones.
-pub fn write_counter<W: Write>(name: &str, report: &Report, info: &DsrInfo, mut w: W) -> io::Result<()> {
+pub fn write_counter<W: Write>(
+    name: &str,
+    report: &Report,
+    info: &DsrInfo,
+    mut w: W,
+) -> io::Result<()> {
     let empty = CounterReport {
         actions: 0,
         robots: 0,
@@ -639,7 +658,11 @@ pub fn write_counter<W: Write>(name: &str, report: &Report, info: &DsrInfo, mut 
     match name {
         "counter_metrics.csv" => write_counter_metrics(w, &c.rows),
         "counter_report.json" => {
-            serde_json::to_writer_pretty(&mut w, &counter_report(c, report.coverage.as_ref(), info)).map_err(io::Error::other)?;
+            serde_json::to_writer_pretty(
+                &mut w,
+                &counter_report(c, report.coverage.as_ref(), info),
+            )
+            .map_err(io::Error::other)?;
             w.write_all(b"\n")?;
             w.flush()
         }

@@ -26,7 +26,15 @@ struct Canonical<'a> {
 type CanonicalCounter<'a> = (
     [u64; 3],
     BTreeMap<
-        (IpKey, &'a str, crate::counter::Access, u32, &'a str, &'a str, &'a str),
+        (
+            IpKey,
+            &'a str,
+            crate::counter::Access,
+            u32,
+            &'a str,
+            &'a str,
+            &'a str,
+        ),
         (Vec<crate::counter::Chain>, Vec<crate::counter::Chain>),
     >,
 );
