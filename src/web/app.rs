@@ -420,6 +420,16 @@ impl Analysis {
         Ok(crate::methods::paragraph(&settings, self.report_ref(), p))
     }
 
+    /// The bytes of a COUNTER output (`counter_metrics.csv`, `counter_report.json`):
+    /// the same bytes as the CLI writes; `info_json` says who publishes the datasets.
+    pub fn counter_output(&mut self, name: &str, info_json: &str) -> Result<Vec<u8>, JsError> {
+        let info: crate::outputs::DsrInfo = serde_json::from_str(info_json).map_err(err)?;
+        let report = self.report_ref();
+        let mut out = Vec::new();
+        crate::outputs::write_counter(name, report, &info, &mut out).map_err(err)?;
+        Ok(out)
+    }
+
     /// The bytes of one summary output (see `outputs::SUMMARY_OUTPUTS`; `methods.txt`
     /// for the tables of `period`): the same bytes as the CLI writes.
     pub fn output(&mut self, name: &str, period_name: &str) -> Result<Vec<u8>, JsError> {

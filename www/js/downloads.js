@@ -32,6 +32,15 @@ export async function saveOutput(name) {
     } else if (name === 'downloads_over_time.svg') {
       const svg = state.analysis.chart_svg(state.period, state.dataset, el.showBytes.checked);
       download(new Blob([svg], { type: 'image/svg+xml' }), name);
+    } else if (name === 'counter_metrics.csv' || name === 'counter_report.json') {
+      const info = {
+        platform: el.dsrPlatform.value.trim(),
+        publisher: el.dsrPublisher.value.trim(),
+        publisher_id: el.dsrPublisherId.value.trim(),
+        created: new Date().toISOString().slice(0, 10),
+      };
+      const type = name.endsWith('.json') ? 'application/json' : 'text/csv';
+      download(new Blob([state.analysis.counter_output(name, JSON.stringify(info))], { type }), name);
     } else if (name === 'parsed_output.csv' || name === 'rejected_lines.txt') {
       await saveRowExport(name);
     } else {

@@ -59,6 +59,7 @@ export function render() {
   renderDatasetChooser(rep);
   renderDatasets(rep);
   renderObjects(rep);
+  renderCounter(rep);
   renderRejects(rep);
   renderPeriod();
   text(el.made, `Made with s3logdrop on ${new Date().toISOString().slice(0, 10)}, in the browser: the logs never left the computer.`);
@@ -251,6 +252,35 @@ function renderNetworks(geo, whose) {
   const [asn, aws, list] = report.network_data;
   text(el.networksSource, `Network data: ${asn.licence} (${asn.name}, data of ${asn.date}); ` +
     `AWS regions: ${aws.licence} (${aws.date}); cloud and hosting providers: ${list.name.replace(/ \(.*\)$/, '')}, by AS number.`);
+}
+
+/** COUNTER's four metrics per dataset, month and access method (all rows: COUNTER numbers are not rounded). */
+function renderCounter(rep) {
+  const c = rep.counter;
+  el.counter.hidden = !c;
+  el.counterMethod.hidden = !c;
+  el.counterTable.replaceChildren();
+  if (!c) return;
+  for (const r of c.rows) {
+    const tr = make('tr');
+    const name = keyCell(r.dataset, r.dataset, 'th');
+    name.scope = 'row';
+    if (r.doi) name.append(make('span', r.doi, 'code'));
+    tr.append(name, make('td', r.month), make('td', r.access),
+      numberCell(count(r.total_investigations), r.total_investigations, 'total_dataset_investigations'),
+      numberCell(count(r.unique_investigations), r.unique_investigations, 'unique_dataset_investigations'),
+      numberCell(count(r.total_requests), r.total_requests, 'total_dataset_requests'),
+      numberCell(count(r.unique_requests), r.unique_requests, 'unique_dataset_requests'),
+      numberCell(size(r.volume), r.volume, 'volume_bytes'));
+    tr.dataset.doi = r.doi;
+    el.counterTable.append(tr);
+  }
+  const kept = c.actions - c.robots - c.filtered;
+  text(el.counterNote, c.rows.length === 0
+    ? `No GET or HEAD of a file succeeded in these logs (${count(c.actions)} were left out), so there is nothing to report by COUNTER.`
+    : `${count(c.actions)} requests were a successful GET or HEAD of a file; ${count(c.robots)} came from robots by COUNTER's list and ` +
+      `${count(c.filtered)} were outside the settings, which leaves ${count(kept)} before double-clicks. ` +
+      'The numbers are exact (COUNTER reports are not rounded). counter_report.json is the monthly report DataCite takes; it lists the datasets that have a DOI.');
 }
 
 function renderNotes(rep) {

@@ -29,7 +29,7 @@ export function loadSettings() {
 
 export function fillForm(s) {
   const f = el.form.elements;
-  for (const name of ['include_website', 'include_206', 'require_sizes', 'exclude_aws_internal', 'exclude_cloud']) {
+  for (const name of ['include_website', 'include_206', 'require_sizes', 'exclude_aws_internal', 'exclude_cloud', 'counter']) {
     f[name].checked = !!s[name];
   }
   f.bots.value = s.bots;
@@ -58,6 +58,7 @@ function readForm() {
     require_sizes: f.require_sizes.checked,
     exclude_aws_internal: f.exclude_aws_internal.checked,
     exclude_cloud: f.exclude_cloud.checked,
+    counter: f.counter.checked,
     bots: f.bots.value,
     exclude_ips: f.exclude_ips.value.split(/[\s,]+/).filter((x) => x.length > 0),
     since: f.since.value || null,
