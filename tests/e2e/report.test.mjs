@@ -14,7 +14,7 @@ import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import {
   useBrowser, openPage, waitDone, runCli, downloadBytes, assertPrivate, csvRows, periodTable, datasetTable, delivery,
-  countryTable, countryRows, checkGeography, networkTable, networkRows, mapColoured,
+  countryTable, countryRows, checkGeography, networkTable, networkRows, mapColoured, counterTable,
 } from './support.mjs';
 
 const env = useBrowser('s3logdrop-report-');
@@ -230,6 +230,45 @@ test('leaving out cloud and hosting networks counts as --exclude-cloud does', as
   await page.reload();
   await page.waitForSelector('body[data-ready="true"]');
   assert.equal(await page.isChecked('[data-testid=exclude-cloud]'), true);
+  assert.deepEqual(errors, []);
+  await context.close();
+});
+
+test('COUNTER mode: the table and both files equal the CLI\'s with --counter', async () => {
+  const d = delivery(env.work);
+  const mapping = path.join(env.work, 'counter-datasets.csv');
+  fs.writeFileSync(mapping, 'dataset000/,First dataset,10.1234/first\ndataset001/,Second dataset,10.1234/second\n');
+  const out = path.join(env.work, 'cli-counter');
+  const cli = runCli([d], out, ['--counter', '--datasets', mapping, '--counter-platform', 'Lab archive',
+    '--counter-publisher', 'The Lab', '--counter-publisher-id', 'lab.archive']);
+  assert.ok(cli.counter.rows.length > 4, 'the delivery has COUNTER rows');
+  assert.ok(cli.counter.rows.some((r) => r.access === 'Machine'), 'machine access among them');
+  const { page, context, requests, loadedAt, errors } = await openPage(env.browser, env.server.url);
+  await page.setInputFiles('[data-testid=folder-input]', d);
+  await waitDone(page);
+  assert.equal(await page.isHidden('[data-testid=counter]'), true, 'no COUNTER table until it is asked for');
+  await page.evaluate(() => { document.getElementById('method').open = true; });
+  await page.check('[data-testid=counter-setting]');
+  await page.waitForSelector('[data-testid=counter]:not([hidden])');
+  await page.setInputFiles('[data-testid=datasets-file]', mapping);
+  await page.waitForFunction(() => document.querySelector('[data-testid=counter-table] tr[data-doi="10.1234/first"]'));
+  await waitDone(page);
+  assert.deepEqual(await counterTable(page), csvRows(path.join(out, 'counter_metrics.csv')));
+  assert.equal(await page.isVisible('[data-testid=counter-method]'), true);
+  const csv = await downloadBytes(page, 'counter_metrics.csv');
+  assert.equal(csv.bytes.toString(), fs.readFileSync(path.join(out, 'counter_metrics.csv'), 'utf8'));
+  await page.click('#counter details summary');
+  await page.fill('[data-testid=dsr-platform]', 'Lab archive');
+  await page.fill('[data-testid=dsr-publisher]', 'The Lab');
+  await page.fill('[data-testid=dsr-publisher-id]', 'lab.archive');
+  const json = JSON.parse((await downloadBytes(page, 'counter_report.json')).bytes.toString());
+  const cliJson = JSON.parse(fs.readFileSync(path.join(out, 'counter_report.json'), 'utf8'));
+  // The day it was made may differ across midnight; everything else is the CLI's.
+  delete json['report-header'].created;
+  delete cliJson['report-header'].created;
+  assert.deepEqual(json, cliJson);
+  assert.deepEqual(json['report-datasets'].map((x) => x['dataset-id'][0].value), ['10.1234/first', '10.1234/second']);
+  assertPrivate(requests, loadedAt, env.server.url);
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -260,6 +260,16 @@ export function networkTable(page) {
   }));
 }
 
+/** The COUNTER table as rows of counter_metrics.csv. */
+export function counterTable(page) {
+  return page.$$eval('[data-testid=counter-table] tbody tr', (trs) => trs.map((tr) => {
+    const v = (c) => tr.querySelector(`[data-col=${c}]`).dataset.value;
+    return [tr.dataset.dataset, tr.dataset.doi, tr.dataset.month, tr.dataset.access,
+      v('total_dataset_investigations'), v('unique_dataset_investigations'), v('total_dataset_requests'),
+      v('unique_dataset_requests'), v('volume_bytes')];
+  }));
+}
+
 /** The rows of downloads_by_network.csv the page shows: the 25 most downloaded networks, then the unknown ones. */
 export function networkRows(file) {
   // Only the network's name may hold a comma: the number first, the rest counted from the end.

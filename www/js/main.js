@@ -69,7 +69,7 @@ function wire() {
     drawChart();
     drawMap();
   });
-  for (const b of document.querySelectorAll('#downloads button, #downloads-all button')) {
+  for (const b of document.querySelectorAll('#downloads button, #downloads-all button, #counter button[data-file]')) {
     b.addEventListener('click', () => saveOutput(b.dataset.file));
   }
   let resizeTimer = null;

@@ -272,7 +272,7 @@ function renderCounter(rep) {
       numberCell(count(r.total_requests), r.total_requests, 'total_dataset_requests'),
       numberCell(count(r.unique_requests), r.unique_requests, 'unique_dataset_requests'),
       numberCell(size(r.volume), r.volume, 'volume_bytes'));
-    tr.dataset.doi = r.doi;
+    Object.assign(tr.dataset, { dataset: r.dataset, doi: r.doi, month: r.month, access: r.access });
     el.counterTable.append(tr);
   }
   const kept = c.actions - c.robots - c.filtered;
