@@ -6,7 +6,8 @@
 //! against what the generator knows it wrote.
 //!
 //! `cargo bench --bench throughput` (size: S3LOGDROP_BENCH_MB, default 1024; runs:
-//! S3LOGDROP_BENCH_RUNS, default 3, the best is reported).
+//! S3LOGDROP_BENCH_RUNS, default 3, the best is reported). `S3LOGDROP_BENCH_ONLY=counter`:
+//! the full analysis with COUNTER off and on, from memory, and what COUNTER remembered.
 
 use s3logdrop::gen::{GenConfig, Generator, Truth};
 use s3logdrop::line::{LineBuffer, LineEvent};
@@ -139,7 +140,12 @@ unsafe fn line_marks_avx2(line: &[u8], space: &mut Vec<u64>, quote: &mut Vec<u64
 }
 
 fn full(feed: Feed<'_>) -> s3logdrop::Summary {
-    let mut s = Session::new(&Settings::default()).unwrap();
+    full_with(feed, &Settings::default())
+}
+
+/// The full analysis with these settings.
+fn full_with(feed: Feed<'_>, settings: &Settings) -> s3logdrop::Summary {
+    let mut s = Session::new(settings).unwrap();
     s.begin_file("bench.log");
     feed(&mut |c| s.push(c).expect("no sink to fail"));
     s.finish().expect("no sink to fail").0
@@ -210,6 +216,27 @@ fn main() {
     if only == "full" {
         // For profilers: the full analysis from the file, nothing else.
         check_full(&full(&from_file));
+        return;
+    }
+    let counter_on = Settings {
+        counter: true,
+        ..Settings::default()
+    };
+    if only == "counter" {
+        // COUNTER off and on, from memory, best of the runs; what COUNTER remembered.
+        let off = best(runs, || full(&from_memory), check_full);
+        let on = best(runs, || full_with(&from_memory, &counter_on), check_full);
+        let s = full_with(&from_memory, &counter_on);
+        let c = s.counter.as_ref().expect("COUNTER was on");
+        println!(
+            "memory: full analysis {:.0} MB/s; with COUNTER {:.0} MB/s ({} actions, {} robots; {} (session, object) entries, {} with more than one chain)",
+            size / off / 1e6,
+            size / on / 1e6,
+            c.actions,
+            c.robots,
+            c.size().0,
+            c.size().1
+        );
         return;
     }
     if only == "memory" {
@@ -296,6 +323,10 @@ fn main() {
         rows.push((
             format!("{source}: full analysis"),
             best(runs, || full(feed), check_full),
+        ));
+        rows.push((
+            format!("{source}: full analysis, COUNTER on"),
+            best(runs, || full_with(feed, &counter_on), check_full),
         ));
     }
     // All cores, as the CLI runs by default: the file cut into byte ranges, one session a

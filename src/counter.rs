@@ -258,11 +258,10 @@ pub struct Counter {
 struct Index {
     agents: HashMap<Box<[u8]>, u32>,
     users: HashMap<(IpKey, u32), u32>,
-    sessions: HashMap<(u32, u32), u32>,
+    /// By (IP, agent, hour).
+    sessions: HashMap<(IpKey, u32, u32), u32>,
     objects: HashMap<Box<[u8]>, u32>,
     datasets: HashMap<String, u32>,
-    /// The last line's user agent and IP, their user and session hour, and session.
-    last: Option<(IpKey, Box<[u8]>, u32, u32, u32)>,
 }
 
 fn id(n: usize) -> u32 {
@@ -276,23 +275,35 @@ fn hour_of(t: UnixSeconds) -> (u32, u16) {
 }
 
 impl Counter {
-    /// Counts one action that passed the rules: `get` for a GET (a request), else a
-    /// HEAD; `key` the object's raw key, `dataset` worked out (once per key) by `of`.
-    #[allow(clippy::too_many_arguments)]
-    pub fn add(
-        &mut self,
-        ip: IpKey,
-        agent: &[u8],
-        access: Access,
-        t: UnixSeconds,
-        get: bool,
-        bytes: u64,
-        key: &[u8],
-        of: impl FnOnce(&[u8]) -> (String, String),
-    ) {
-        let (hour, second) = hour_of(t);
-        let session = self.session(ip, agent, access, hour);
-        let object = self.object(key, of);
+    /// The id of a user agent (robots' too: their class is worked out once per agent).
+    pub fn agent(&mut self, agent: &[u8]) -> u32 {
+        if let Some(&a) = self.index.agents.get(agent) {
+            return a;
+        }
+        let a = id(self.agents.len());
+        self.agents.push(String::from_utf8_lossy(agent).into_owned());
+        self.index.agents.insert(agent.into(), a);
+        a
+    }
+
+    /// The session of an IP and an agent (by id) in an hour (since 1970).
+    pub fn session(&mut self, ip: IpKey, agent: u32, access: Access, hour: u32) -> u32 {
+        if let Some(&s) = self.index.sessions.get(&(ip, agent, hour)) {
+            return s;
+        }
+        let u = *self.index.users.entry((ip, agent)).or_insert_with(|| {
+            self.users.push(User { ip, agent, access });
+            id(self.users.len() - 1)
+        });
+        let s = id(self.sessions.len());
+        self.sessions.push((u, hour));
+        self.index.sessions.insert((ip, agent, hour), s);
+        s
+    }
+
+    /// Counts one action of a session on an object at `second` into its hour: a GET
+    /// (a request) with the bytes it sent, or a HEAD.
+    pub fn action(&mut self, session: u32, object: u32, get: bool, second: u16, bytes: u64) {
         let chain = Chain {
             start: second,
             end: second,
@@ -301,39 +312,8 @@ impl Counter {
         self.add_chain(u64::from(session) << 32 | u64::from(object), get, chain);
     }
 
-    fn session(&mut self, ip: IpKey, agent: &[u8], access: Access, hour: u32) -> u32 {
-        if let Some((lip, lagent, _, lhour, s)) = &self.index.last {
-            if *lip == ip && *lhour == hour && &lagent[..] == agent {
-                return *s;
-            }
-        }
-        let a = match self.index.agents.get(agent) {
-            Some(&a) => a,
-            None => {
-                let a = id(self.agents.len());
-                self.agents
-                    .push(String::from_utf8_lossy(agent).into_owned());
-                self.index.agents.insert(agent.into(), a);
-                a
-            }
-        };
-        let u = *self.index.users.entry((ip, a)).or_insert_with(|| {
-            self.users.push(User {
-                ip,
-                agent: a,
-                access,
-            });
-            id(self.users.len() - 1)
-        });
-        let s = *self.index.sessions.entry((u, hour)).or_insert_with(|| {
-            self.sessions.push((u, hour));
-            id(self.sessions.len() - 1)
-        });
-        self.index.last = Some((ip, agent.into(), u, hour, s));
-        s
-    }
-
-    fn object(&mut self, key: &[u8], of: impl FnOnce(&[u8]) -> (String, String)) -> u32 {
+    /// The id of an object by its raw key; its dataset worked out by `of` when new.
+    pub fn object(&mut self, key: &[u8], of: impl FnOnce(&[u8]) -> (String, String)) -> u32 {
         if let Some(&o) = self.index.objects.get(key) {
             return o;
         }
@@ -411,23 +391,37 @@ impl Counter {
         add_chain(if get { &mut m.get } else { &mut m.head }, c);
     }
 
-    /// The GET chains and the HEAD chains of an item.
-    fn chains(&self, key: u64, item: &Item) -> (Vec<Chain>, Vec<Chain>) {
+    /// The GET chains and the HEAD chains of an item, into `gets` and `heads`.
+    fn chains_into(&self, key: u64, item: &Item, gets: &mut Vec<Chain>, heads: &mut Vec<Chain>) {
+        gets.clear();
+        heads.clear();
         if item.get.0 == MORE {
             let m = &self.more[&key];
-            return (m.get.clone(), m.head.clone());
+            gets.extend_from_slice(&m.get);
+            heads.extend_from_slice(&m.head);
+            return;
         }
-        let one = |s: (u16, u16), bytes| {
-            (s.0 != NONE)
-                .then_some(Chain {
-                    start: s.0,
-                    end: s.1,
-                    bytes,
-                })
-                .into_iter()
-                .collect()
-        };
-        (one(item.get, item.bytes), one(item.head, 0))
+        if item.get.0 != NONE {
+            gets.push(Chain {
+                start: item.get.0,
+                end: item.get.1,
+                bytes: item.bytes,
+            });
+        }
+        if item.head.0 != NONE {
+            heads.push(Chain {
+                start: item.head.0,
+                end: item.head.1,
+                bytes: 0,
+            });
+        }
+    }
+
+    /// The GET chains and the HEAD chains of an item.
+    fn chains(&self, key: u64, item: &Item) -> (Vec<Chain>, Vec<Chain>) {
+        let (mut gets, mut heads) = (Vec::new(), Vec::new());
+        self.chains_into(key, item, &mut gets, &mut heads);
+        (gets, heads)
     }
 
     /// Adds another counter into this one.
@@ -468,9 +462,10 @@ impl Counter {
             .sessions
             .iter()
             .map(|&(u, h)| {
-                let u = users[u as usize];
-                *self.index.sessions.entry((u, h)).or_insert_with(|| {
-                    self.sessions.push((u, h));
+                let mine = users[u as usize];
+                let User { ip, agent, .. } = self.users[mine as usize];
+                *self.index.sessions.entry((ip, agent, h)).or_insert_with(|| {
+                    self.sessions.push((mine, h));
                     id(self.sessions.len() - 1)
                 })
             })
@@ -495,18 +490,19 @@ impl Counter {
                     })
             })
             .collect();
+        self.items.reserve(other.items.len());
+        let (mut gets, mut heads) = (Vec::new(), Vec::new());
         for (&k, item) in &other.items {
-            let (gets, heads) = other.chains(k, item);
+            other.chains_into(k, item, &mut gets, &mut heads);
             let key = u64::from(sessions[(k >> 32) as usize]) << 32
                 | u64::from(objects[k as u32 as usize]);
-            for c in gets {
+            for &c in &gets {
                 self.add_chain(key, true, c);
             }
-            for c in heads {
+            for &c in &heads {
                 self.add_chain(key, false, c);
             }
         }
-        self.index.last = None;
     }
 
     /// Rebuilds the lookups (after the counter was read), checking that every id it
@@ -523,10 +519,10 @@ impl Counter {
             ix.users.insert((u.ip, u.agent), id(i));
         }
         for (i, &(u, h)) in self.sessions.iter().enumerate() {
-            if u as usize >= self.users.len() {
+            let Some(user) = self.users.get(u as usize) else {
                 return Err("a COUNTER session names a user it does not have".into());
-            }
-            ix.sessions.insert((u, h), id(i));
+            };
+            ix.sessions.insert((user.ip, user.agent, h), id(i));
         }
         for (i, (n, _)) in self.datasets.iter().enumerate() {
             ix.datasets.insert(n.clone(), id(i));
@@ -597,38 +593,66 @@ impl Counter {
     /// same per country (`country` of each user's IP, looked up once per user).
     pub fn metrics(&self, country: &mut dyn FnMut(IpKey) -> String) -> Vec<CounterRow> {
         type Key = (u32, u32, Access);
-        let mut rows: BTreeMap<Key, (Metrics, BTreeMap<String, Metrics>)> = BTreeMap::new();
-        let user_country: Vec<String> = self.users.iter().map(|u| country(u.ip)).collect();
-        let mut unique_inv: crate::summary::HashSet<(u32, u32)> = Default::default();
-        let mut unique_req: crate::summary::HashSet<(u32, u32)> = Default::default();
-        let mut joined = Vec::new();
-        for (&k, item) in &self.items {
+        // Each user's country, as a small number (looked up once per user).
+        let mut codes: Vec<String> = Vec::new();
+        let mut code_ids: HashMap<String, u32> = HashMap::default();
+        let user_country: Vec<u32> = self
+            .users
+            .iter()
+            .map(|u| {
+                let c = country(u.ip);
+                *code_ids.entry(c.clone()).or_insert_with(|| {
+                    codes.push(c);
+                    id(codes.len() - 1)
+                })
+            })
+            .collect();
+        let mut rows: HashMap<Key, (Metrics, BTreeMap<u32, Metrics>)> = HashMap::default();
+        // The items in order of session: the datasets a session has seen are a short list.
+        let mut items: Vec<(u64, Item)> = self.items.iter().map(|(&k, &i)| (k, i)).collect();
+        items.sort_unstable_by_key(|&(k, _)| k);
+        let (mut gets, mut heads, mut joined) = (Vec::new(), Vec::new(), Vec::new());
+        let mut seen: Vec<(u32, bool)> = Vec::new();
+        let mut current = u32::MAX;
+        for (k, item) in items {
             let (session, object) = ((k >> 32) as u32, k as u32);
+            if session != current {
+                current = session;
+                seen.clear();
+            }
             let (user, hour) = self.sessions[session as usize];
             let u = &self.users[user as usize];
             let dataset = self.objects[object as usize].1;
-            let month = month_of_hour(hour);
-            let (gets, heads) = self.chains(k, item);
+            self.chains_into(k, &item, &mut gets, &mut heads);
             joined.clear();
             joined.extend_from_slice(&gets);
             for &c in &heads {
                 add_chain(&mut joined, c);
             }
+            // §10.3: one unique investigation (request) per session and dataset.
+            let (first_inv, first_req) = match seen.iter_mut().find(|(d, _)| *d == dataset) {
+                Some((_, req)) => {
+                    let first_req = !*req && !gets.is_empty();
+                    *req |= !gets.is_empty();
+                    (false, first_req)
+                }
+                None => {
+                    seen.push((dataset, !gets.is_empty()));
+                    (true, !gets.is_empty())
+                }
+            };
             let m = Metrics {
                 total_investigations: joined.len() as u64,
-                unique_investigations: u64::from(unique_inv.insert((session, dataset))),
+                unique_investigations: u64::from(first_inv),
                 total_requests: gets.len() as u64,
-                unique_requests: u64::from(
-                    !gets.is_empty() && unique_req.insert((session, dataset)),
-                ),
+                unique_requests: u64::from(first_req),
                 volume: gets.iter().map(|c| c.bytes).sum(),
             };
-            let row = rows.entry((dataset, month, u.access)).or_default();
+            let row = rows
+                .entry((dataset, month_of_hour(hour), u.access))
+                .or_default();
             row.0.add(&m);
-            row.1
-                .entry(user_country[user as usize].clone())
-                .or_default()
-                .add(&m);
+            row.1.entry(user_country[user as usize]).or_default().add(&m);
         }
         let mut out: Vec<CounterRow> = rows
             .into_iter()
@@ -640,11 +664,16 @@ impl Counter {
                     month: month_name(month),
                     access,
                     metrics,
-                    countries,
+                    countries: countries
+                        .into_iter()
+                        .map(|(c, m)| (codes[c as usize].clone(), m))
+                        .collect(),
                 }
             })
             .collect();
-        out.sort_by(|a, b| (&a.dataset, &a.month, a.access).cmp(&(&b.dataset, &b.month, b.access)));
+        out.sort_by(|a, b| {
+            (&a.dataset, &a.month, a.access).cmp(&(&b.dataset, &b.month, b.access))
+        });
         out
     }
 }
@@ -702,9 +731,18 @@ pub struct CounterRow {
     pub countries: BTreeMap<String, Metrics>,
 }
 
-/// The COUNTER part of a session: the lists compiled once, applied to each parsed line.
+/// The COUNTER part of a session: the lists compiled once, applied to each parsed line,
+/// with what the last line's user agent, session and object were (a user's lines often
+/// come one after another: no lookup then).
 pub struct Scan {
     classifier: Classifier,
+    /// Each agent's class, by the counter's agent id.
+    classes: Vec<Option<Class>>,
+    last_agent: Vec<u8>,
+    last_agent_id: Option<u32>,
+    last_session: Option<(IpKey, u32, u32, u32)>,
+    last_key: Vec<u8>,
+    last_object: Option<u32>,
 }
 
 impl Scan {
@@ -712,6 +750,12 @@ impl Scan {
     pub fn new() -> Scan {
         Scan {
             classifier: Classifier::new(),
+            classes: Vec::new(),
+            last_agent: Vec::new(),
+            last_agent_id: None,
+            last_session: None,
+            last_key: Vec::new(),
+            last_object: None,
         }
     }
 
@@ -724,6 +768,7 @@ impl Scan {
         removed: impl FnOnce(&Record<'_>) -> bool,
         of: impl FnOnce(&[u8]) -> (String, String),
     ) {
+        // §10.1: GET and HEAD of an object, 200 or 304.
         let Some(get) = action(rec.operation(), rec.http_status) else {
             return;
         };
@@ -736,8 +781,23 @@ impl Scan {
             counter.filtered += 1;
             return;
         }
+        // §10.5, §10.6: machines first, then robots. A missing agent is `-`.
         let agent = rec.user_agent().unwrap_or(b"-");
-        let access = match self.classifier.class(agent) {
+        let a = match self.last_agent_id {
+            Some(a) if self.last_agent == agent => a,
+            _ => {
+                let a = counter.agent(agent);
+                self.last_agent.clear();
+                self.last_agent.extend_from_slice(agent);
+                self.last_agent_id = Some(a);
+                a
+            }
+        };
+        if self.classes.len() <= a as usize {
+            self.classes.resize(a as usize + 1, None);
+        }
+        let class = *self.classes[a as usize].get_or_insert_with(|| self.classifier.class(agent));
+        let access = match class {
             Class::Robot => {
                 counter.robots += 1;
                 return;
@@ -745,9 +805,28 @@ impl Scan {
             Class::Machine => Access::Machine,
             Class::Regular => Access::Regular,
         };
+        // §10.2, §10.3: the session is ip|user agent|date|hour.
+        let (hour, second) = hour_of(rec.time);
+        let session = match self.last_session {
+            Some((lip, la, lh, s)) if lip == ip && la == a && lh == hour => s,
+            _ => {
+                let s = counter.session(ip, a, access, hour);
+                self.last_session = Some((ip, a, hour, s));
+                s
+            }
+        };
         let key = rec.key().unwrap_or(b"-");
-        let bytes = rec.bytes_sent.unwrap_or(0);
-        counter.add(ip, agent, access, rec.time, get, bytes, key, of);
+        let object = match self.last_object {
+            Some(o) if self.last_key == key => o,
+            _ => {
+                let o = counter.object(key, of);
+                self.last_key.clear();
+                self.last_key.extend_from_slice(key);
+                self.last_object = Some(o);
+                o
+            }
+        };
+        counter.action(session, object, get, second, rec.bytes_sent.unwrap_or(0));
     }
 }
 
