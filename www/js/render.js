@@ -59,7 +59,6 @@ export function render() {
   renderDatasetChooser(rep);
   renderDatasets(rep);
   renderObjects(rep);
-  renderCounter(rep);
   renderRejects(rep);
   renderPeriod();
   text(el.made, `Made with s3logdrop on ${new Date().toISOString().slice(0, 10)}, in the browser: the logs never left the computer.`);
@@ -94,6 +93,7 @@ export function renderPeriod() {
   }
   renderGeoDays(rows);
   renderGeography();
+  renderCounter(report);
   el.methods.textContent = state.analysis.methods(period);
   for (const b of document.querySelectorAll('[data-file="period.csv"]')) text(b, `downloads_per_${period}.csv`);
   drawChart();
@@ -254,19 +254,26 @@ function renderNetworks(geo, whose) {
     `AWS regions: ${aws.licence} (${aws.date}); cloud and hosting providers: ${list.name.replace(/ \(.*\)$/, '')}, by AS number.`);
 }
 
-/** COUNTER's four metrics per dataset, month and access method (all rows: COUNTER numbers are not rounded). */
+/**
+ * COUNTER's four metrics per dataset, month and access method: the chosen dataset's, or
+ * those of the 25 datasets with the most investigations (COUNTER numbers are not rounded).
+ */
 function renderCounter(rep) {
   const c = rep.counter;
   el.counter.hidden = !c;
   el.counterMethod.hidden = !c;
   el.counterTable.replaceChildren();
   if (!c) return;
-  for (const r of c.rows) {
+  const byDataset = new Map();
+  for (const r of c.rows) byDataset.set(r.dataset, (byDataset.get(r.dataset) || 0) + r.total_investigations);
+  const chosen = state.dataset && byDataset.has(state.dataset) ? new Set([state.dataset])
+    : new Set([...byDataset].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, SHOWN).map((x) => x[0]));
+  for (const r of c.rows.filter((x) => chosen.has(x.dataset))) {
     const tr = make('tr');
     const name = keyCell(r.dataset, r.dataset, 'th');
     name.scope = 'row';
     if (r.doi) name.append(make('span', r.doi, 'code'));
-    tr.append(name, make('td', r.month), make('td', r.access),
+    tr.append(name, cellOf(r.month, r.month, 'month'), cellOf(r.access, r.access, 'access_method'),
       numberCell(count(r.total_investigations), r.total_investigations, 'total_dataset_investigations'),
       numberCell(count(r.unique_investigations), r.unique_investigations, 'unique_dataset_investigations'),
       numberCell(count(r.total_requests), r.total_requests, 'total_dataset_requests'),
@@ -276,11 +283,16 @@ function renderCounter(rep) {
     el.counterTable.append(tr);
   }
   const kept = c.actions - c.robots - c.filtered;
+  const some = byDataset.size > chosen.size
+    ? (state.dataset && chosen.has(state.dataset) ? ' The dataset chosen above is shown;'
+      : ` The ${SHOWN} datasets with the most investigations are shown;`) + ' counter_metrics.csv has them all.'
+    : '';
   text(el.counterNote, c.rows.length === 0
     ? `No GET or HEAD of a file succeeded in these logs (${count(c.actions)} were left out), so there is nothing to report by COUNTER.`
     : `${count(c.actions)} requests were a successful GET or HEAD of a file; ${count(c.robots)} came from robots by COUNTER's list and ` +
       `${count(c.filtered)} were outside the settings, which leaves ${count(kept)} before double-clicks. ` +
-      'The numbers are exact (COUNTER reports are not rounded). counter_report.json is the monthly report DataCite takes; it lists the datasets that have a DOI.');
+      'An investigation is any look at a file (GET or HEAD), a request a download (GET); “unique” counts each visit of an hour once per dataset. ' +
+      'The numbers are exact (COUNTER reports are not rounded). counter_report.json is the monthly report DataCite takes; it lists the datasets that have a DOI.' + some);
 }
 
 function renderNotes(rep) {
