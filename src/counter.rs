@@ -281,7 +281,8 @@ impl Counter {
             return a;
         }
         let a = id(self.agents.len());
-        self.agents.push(String::from_utf8_lossy(agent).into_owned());
+        self.agents
+            .push(String::from_utf8_lossy(agent).into_owned());
         self.index.agents.insert(agent.into(), a);
         a
     }
@@ -464,10 +465,14 @@ impl Counter {
             .map(|&(u, h)| {
                 let mine = users[u as usize];
                 let User { ip, agent, .. } = self.users[mine as usize];
-                *self.index.sessions.entry((ip, agent, h)).or_insert_with(|| {
-                    self.sessions.push((mine, h));
-                    id(self.sessions.len() - 1)
-                })
+                *self
+                    .index
+                    .sessions
+                    .entry((ip, agent, h))
+                    .or_insert_with(|| {
+                        self.sessions.push((mine, h));
+                        id(self.sessions.len() - 1)
+                    })
             })
             .collect();
         let datasets: Vec<u32> = other
@@ -652,7 +657,10 @@ impl Counter {
                 .entry((dataset, month_of_hour(hour), u.access))
                 .or_default();
             row.0.add(&m);
-            row.1.entry(user_country[user as usize]).or_default().add(&m);
+            row.1
+                .entry(user_country[user as usize])
+                .or_default()
+                .add(&m);
         }
         let mut out: Vec<CounterRow> = rows
             .into_iter()
@@ -671,9 +679,7 @@ impl Counter {
                 }
             })
             .collect();
-        out.sort_by(|a, b| {
-            (&a.dataset, &a.month, a.access).cmp(&(&b.dataset, &b.month, b.access))
-        });
+        out.sort_by(|a, b| (&a.dataset, &a.month, a.access).cmp(&(&b.dataset, &b.month, b.access)));
         out
     }
 }

@@ -538,7 +538,7 @@ pub fn counter_report(
         (&str, &str),
         std::collections::BTreeMap<&str, Vec<Value>>,
     > = Default::default();
-    let names: [(&str, fn(&Metrics) -> u64); 4] = [
+    let names: [(&str, MetricOf); 4] = [
         ("total-dataset-investigations", |m: &Metrics| {
             m.total_investigations
         }),
@@ -639,6 +639,9 @@ pub fn counter_report(
         "report-datasets": report_datasets,
     })
 }
+
+/// One of COUNTER's four metrics, read from a row's.
+type MetricOf = fn(&Metrics) -> u64;
 
 /// Writes the COUNTER output called `name` (one of [`COUNTER_OUTPUTS`]); a report without
 /// COUNTER metrics writes empty ones.

@@ -93,6 +93,9 @@ struct Action {
     bytes: u64,
 }
 
+/// A row's dataset, DOI, month and access method.
+type NaiveKey = (String, String, String, Access);
+
 fn naive(settings: &Settings, files: &[(String, Vec<u8>)]) -> Vec<CounterRow> {
     let compiled = Compiled::new(settings).unwrap();
     let mut classes = Classifier::new();
@@ -133,8 +136,7 @@ fn naive(settings: &Settings, files: &[(String, Vec<u8>)]) -> Vec<CounterRow> {
     }
     let countries = Countries::builtin();
     // Each kind on its own: investigations are every action, requests the GETs.
-    let mut out: BTreeMap<(String, String, String, Access), (Metrics, BTreeMap<String, Metrics>)> =
-        BTreeMap::new();
+    let mut out: BTreeMap<NaiveKey, (Metrics, BTreeMap<String, Metrics>)> = BTreeMap::new();
     for requests in [false, true] {
         let mut list: Vec<&Action> = actions.iter().filter(|a| !requests || a.get).collect();
         // §10.2: the session is ip|user agent|date|hour; within it, the same URL.
