@@ -645,3 +645,56 @@ asn,network,cloud,aws_region,downloads,unique_users,bytes_sent
         "{method}"
     );
 }
+
+#[test]
+fn counter_files_do_not_depend_on_threads_ranges_or_snapshots() {
+    let folder = drop_folder("counter");
+    let gen = |name: &str, seed: &str| {
+        let o = bin()
+            .args(["generate", "--bytes", "2000000", "--seed", seed, "--out"])
+            .arg(folder.join(name))
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+    };
+    gen("big", "3");
+    let read = |dir: &Path| {
+        ["counter_metrics.csv", "counter_report.json"].map(|f| std::fs::read(dir.join(f)).unwrap())
+    };
+    let one = tmp("counter-jobs1");
+    let a = analyze(&[&folder], &one, &["--counter", "--jobs", "1"]);
+    assert!(a["counter"]["rows"].as_array().unwrap().len() > 10);
+    let three = tmp("counter-jobs3");
+    analyze(
+        &[&folder],
+        &three,
+        &["--counter", "--jobs", "3", "--range-bytes", "100000"],
+    );
+    // The day the report is made is in counter_report.json: both runs are within seconds.
+    assert!(
+        read(&one) == read(&three),
+        "the threads and ranges changed COUNTER's files"
+    );
+    // Counted in two runs with a snapshot, the second reading only the new files.
+    let later = folder.join("later");
+    gen("later", "4");
+    let all = tmp("counter-all");
+    analyze(&[&folder], &all, &["--counter"]);
+    let aside = tmp("counter-aside").join("later");
+    std::fs::rename(&later, &aside).unwrap();
+    let snap = tmp("counter-snap").join("a.s3ld");
+    let s = snap.to_str().unwrap();
+    analyze(
+        &[&folder],
+        &tmp("counter-first"),
+        &["--counter", "--snapshot", s],
+    );
+    std::fs::rename(&aside, &later).unwrap();
+    let second = tmp("counter-second");
+    let j = analyze(&[&folder], &second, &["--counter", "--snapshot", s]);
+    assert!(j["files_skipped"].as_u64().unwrap() > 0, "{j}");
+    assert!(
+        read(&all) == read(&second),
+        "a snapshot changed COUNTER's files"
+    );
+}

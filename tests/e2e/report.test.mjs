@@ -257,7 +257,7 @@ test('COUNTER mode: the table and both files equal the CLI\'s with --counter', a
   assert.equal(await page.isVisible('[data-testid=counter-method]'), true);
   const csv = await downloadBytes(page, 'counter_metrics.csv');
   assert.equal(csv.bytes.toString(), fs.readFileSync(path.join(out, 'counter_metrics.csv'), 'utf8'));
-  await page.click('#counter details summary');
+  await page.click('#dsr-info summary');
   await page.fill('[data-testid=dsr-platform]', 'Lab archive');
   await page.fill('[data-testid=dsr-publisher]', 'The Lab');
   await page.fill('[data-testid=dsr-publisher-id]', 'lab.archive');
