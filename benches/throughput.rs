@@ -229,11 +229,12 @@ fn main() {
         let s = full_with(&from_memory, &counter_on);
         let c = s.counter.as_ref().expect("COUNTER was on");
         println!(
-            "memory: full analysis {:.0} MB/s; with COUNTER {:.0} MB/s ({} actions, {} robots; {} (session, object) entries, {} with more than one chain)",
+            "memory: full analysis {:.0} MB/s; with COUNTER {:.0} MB/s ({} actions, {} robots; {} sessions, {} (session, object) entries, {} with more than one chain)",
             size / off / 1e6,
             size / on / 1e6,
             c.actions,
             c.robots,
+            c.sessions(),
             c.size().0,
             c.size().1
         );
