@@ -289,10 +289,20 @@ impl Counter {
 
     /// The session of an IP and an agent (by id) in an hour (since 1970).
     pub fn session(&mut self, ip: IpKey, agent: u32, access: Access, hour: u32) -> u32 {
-        let u = *self.index.users.entry((ip, agent)).or_insert_with(|| {
-            self.users.push(User { ip, agent, access });
+        let u = self.user(User { ip, agent, access });
+        self.user_session(u, hour)
+    }
+
+    /// The id of a user, added if new.
+    fn user(&mut self, u: User) -> u32 {
+        *self.index.users.entry((u.ip, u.agent)).or_insert_with(|| {
+            self.users.push(u);
             id(self.users.len() - 1)
-        });
+        })
+    }
+
+    /// The session of a user (by id) in an hour, added if new.
+    fn user_session(&mut self, u: u32, hour: u32) -> u32 {
         *self
             .index
             .sessions
@@ -453,27 +463,16 @@ impl Counter {
             .users
             .iter()
             .map(|u| {
-                let a = agents[u.agent as usize];
-                *self.index.users.entry((u.ip, a)).or_insert_with(|| {
-                    self.users.push(User { agent: a, ..*u });
-                    id(self.users.len() - 1)
+                self.user(User {
+                    agent: agents[u.agent as usize],
+                    ..*u
                 })
             })
             .collect();
         let sessions: Vec<u32> = other
             .sessions
             .iter()
-            .map(|&(u, h)| {
-                let mine = users[u as usize];
-                *self
-                    .index
-                    .sessions
-                    .entry(u64::from(mine) << 32 | u64::from(h))
-                    .or_insert_with(|| {
-                        self.sessions.push((mine, h));
-                        id(self.sessions.len() - 1)
-                    })
-            })
+            .map(|&(u, h)| self.user_session(users[u as usize], h))
             .collect();
         let datasets: Vec<u32> = other
             .datasets

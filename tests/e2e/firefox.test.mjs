@@ -24,7 +24,7 @@ import puppeteer from 'puppeteer-core';
 import {
   root, dist, cli, serve, runCli, METRICS, SUMMARY_EXPORTS, ROW_EXPORTS, assertPrivate,
   generate, XSS, hostileLog, crlfBigFile, weeklyRows, PNG_MAGIC, csvRows, periodTable, datasetTable, delivery,
-  countryTable, countryRows, checkGeography, networkTable, networkRows,
+  countryTable, countryRows, checkGeography, networkTable, networkRows, counterTable,
 } from './support.mjs';
 
 const FIREFOX = process.env.FIREFOX || '/usr/bin/firefox-esr';
@@ -271,6 +271,17 @@ test('Firefox: the report — each period, the datasets, a chosen dataset, a map
   assert.ok(noCloud.removed.cloud > 0);
   assert.deepEqual(await networkTable(page), networkRows(path.join(outCloud, 'downloads_by_network.csv')), 'networks without cloud');
   assert.equal(await downloadText(page, 'methods.txt'), fs.readFileSync(path.join(outCloud, 'methods.txt'), 'utf8'));
+
+  // COUNTER: its table and counter_metrics.csv as the CLI's with --counter (the cloud
+  // setting does not apply to it: COUNTER keeps machines).
+  const outCounter = path.join(env.work, 'report-cli-counter');
+  runCli([d], outCounter, ['--datasets', mapping, '--exclude-cloud', '--counter']);
+  await page.evaluate(() => { document.getElementById('method').open = true; });
+  await page.click('[data-testid=counter-setting]');
+  await page.waitForSelector('[data-testid=counter]:not([hidden])', { timeout: 60_000 });
+  await waitDone(page);
+  assert.deepEqual(await counterTable(page), csvRows(path.join(outCounter, 'counter_metrics.csv')), 'COUNTER table');
+  assert.equal(await downloadText(page, 'counter_metrics.csv'), fs.readFileSync(path.join(outCounter, 'counter_metrics.csv'), 'utf8'));
   assert.deepEqual(seen.errors, []);
   assertPrivate(seen.requests, seen.loadedAt, env.server.url);
   await page.close();

@@ -269,6 +269,10 @@ test('COUNTER mode: the table and both files equal the CLI\'s with --counter', a
   assert.deepEqual(json, cliJson);
   assert.deepEqual(json['report-datasets'].map((x) => x['dataset-id'][0].value), ['10.1234/first', '10.1234/second']);
   assertPrivate(requests, loadedAt, env.server.url);
+  // The publisher fields are remembered in this browser.
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  assert.equal(await page.inputValue('[data-testid=dsr-publisher-id]'), 'lab.archive');
   assert.deepEqual(errors, []);
   await context.close();
 });

@@ -8,6 +8,22 @@ import { geoDays } from './render.js';
 import { exportRun } from './run.js';
 import { state, whenIdle } from './state.js';
 
+const DSR_KEY = 's3logdrop.dsr.v1';
+const DSR_FIELDS = [['platform', 'dsrPlatform'], ['publisher', 'dsrPublisher'], ['publisher_id', 'dsrPublisherId']];
+
+/** Fills the COUNTER report's publisher fields from the last visit and remembers them as they are typed. */
+export function rememberDsr() {
+  let saved = {};
+  try { saved = JSON.parse(localStorage.getItem(DSR_KEY) || '{}') || {}; } catch (_) { saved = {}; }
+  for (const [key, id] of DSR_FIELDS) {
+    if (typeof saved[key] === 'string') el[id].value = saved[key];
+    el[id].addEventListener('change', () => {
+      const now = Object.fromEntries(DSR_FIELDS.map(([k, i]) => [k, el[i].value.trim()]));
+      try { localStorage.setItem(DSR_KEY, JSON.stringify(now)); } catch (_) { /* private mode */ }
+    });
+  }
+}
+
 /** Downloads the output called `name` (a button's `data-file`). */
 export async function saveOutput(name) {
   while (state.run) {

@@ -10,7 +10,7 @@
 // - render.js: the results; downloads.js: the output files; input.js: files in.
 
 import { base, el, script, setState, text } from './dom.js';
-import { saveOutput } from './downloads.js';
+import { rememberDsr, saveOutput } from './downloads.js';
 import { addSamples, clearAll, fromDrop, fromInput } from './input.js';
 import { startWorkers } from './pool.js';
 import { drawChart, drawMap, renderGeography, renderPeriod } from './render.js';
@@ -154,6 +154,7 @@ async function main() {
   }
   state.settings = loadSettings();
   fillForm(state.settings);
+  rememberDsr();
   try {
     const p = localStorage.getItem(PERIOD_KEY);
     if (['day', 'week', 'month', 'quarter', 'year'].includes(p)) state.period = p;
