@@ -333,10 +333,10 @@ fn main() {
     // All cores, as the CLI runs by default: the file cut into byte ranges, one session a
     // thread, the parts merged; then the CLI's whole job (row exports written, to a sink).
     let jobs = s3logdrop::pool::default_jobs();
-    let input = [s3logdrop::pool::Input {
-        path: path.clone(),
-        name: "bench.log".into(),
-    }];
+    let input = [s3logdrop::pool::Input::file(
+        path.clone(),
+        "bench.log".into(),
+    )];
     let settings = Settings::default();
     let pooled = |jobs: usize, exports: bool| {
         let opts = s3logdrop::pool::PoolOptions {

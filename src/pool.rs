@@ -25,12 +25,44 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Condvar, Mutex};
 
 /// A file to read and the name it is reported under.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Input {
-    /// Where it is.
+    /// Where it is (a local file), or what a remote source is called.
     pub path: PathBuf,
     /// What the outputs call it.
     pub name: String,
+    /// Where its bytes come from when it is not a local file (an S3 object).
+    pub source: Option<std::sync::Arc<dyn Source>>,
+}
+
+impl Input {
+    /// A local file.
+    pub fn file(path: PathBuf, name: String) -> Input {
+        Input {
+            path,
+            name,
+            source: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Input {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Input")
+            .field("path", &self.path)
+            .field("name", &self.name)
+            .field("remote", &self.source.is_some())
+            .finish()
+    }
+}
+
+/// The bytes of an input that is not a local file: read whole, in order, never cut into
+/// ranges (S3 delivers logs as many small objects).
+pub trait Source: Send + Sync {
+    /// Its size, as listed.
+    fn size(&self) -> u64;
+    /// A reader of its bytes (an error is a note on the file).
+    fn open(&self) -> io::Result<Box<dyn Read + Send>>;
 }
 
 /// How the work is shared out.
@@ -91,6 +123,14 @@ fn read_whole<S: crate::session::Sink>(
     buf: &mut [u8],
 ) -> io::Result<()> {
     session.begin_file(&input.name);
+    if let Some(source) = &input.source {
+        session.file_size(source.size());
+        match source.open() {
+            Ok(mut r) => read_into(session, &mut r, buf, None)?,
+            Err(e) => session.read_error(&e.to_string()),
+        }
+        return session.end_file();
+    }
     match File::open(&input.path) {
         Ok(mut file) => {
             if let Ok(meta) = file.metadata() {
@@ -105,9 +145,9 @@ fn read_whole<S: crate::session::Sink>(
 
 /// Pushes what `file` holds from where it is (through `cut` when a range is read). A
 /// read error becomes a note on the file; an error returned is the sink's.
-fn read_into<S: crate::session::Sink>(
+fn read_into<S: crate::session::Sink, R: Read + ?Sized>(
     session: &mut Session<S>,
-    file: &mut File,
+    file: &mut R,
     buf: &mut [u8],
     mut cut: Option<&mut RangeCutter>,
 ) -> io::Result<()> {
@@ -227,9 +267,13 @@ fn plan(inputs: &[Input], opts: &PoolOptions) -> Vec<Unit> {
         *batch = (upto, 0);
     };
     for (i, input) in inputs.iter().enumerate() {
-        let size = std::fs::metadata(&input.path).map_or(0, |m| m.len());
+        let size = match &input.source {
+            Some(s) => s.size(),
+            None => std::fs::metadata(&input.path).map_or(0, |m| m.len()),
+        };
         let cuts = range::plan(size, opts.jobs, range_bytes);
-        if let Some(cuts) = cuts.filter(|_| splittable(&input.path)) {
+        let local = input.source.is_none();
+        if let Some(cuts) = cuts.filter(|_| local && splittable(&input.path)) {
             close_batch(&mut units, i, &mut batch);
             let n = cuts.len();
             for (k, (start, end)) in cuts.into_iter().enumerate() {

@@ -99,7 +99,7 @@ fn inputs(name: &str) -> Vec<Input> {
         .map(|(name, bytes)| {
             let path = d.join(&name);
             std::fs::write(&path, bytes).unwrap();
-            Input { path, name }
+            Input::file(path, name)
         })
         .collect()
 }
@@ -207,10 +207,7 @@ fn a_missing_file_is_noted_the_same_way() {
             )
             .unwrap();
         }
-        inputs.push(Input {
-            path,
-            name: format!("{i}.log"),
-        });
+        inputs.push(Input::file(path, format!("{i}.log")));
     }
     let settings = Settings::default();
     let want = serial(&inputs, &settings);

@@ -165,6 +165,8 @@ pub struct AnalyzeArgs<'a> {
     pub snapshot: Option<&'a Path>,
     /// Who publishes the COUNTER report.
     pub dsr: outputs::DsrInfo,
+    /// How to reach S3 for `s3://` paths.
+    pub s3: crate::cli::s3::S3Args,
 }
 
 pub fn analyze(a: AnalyzeArgs<'_>) -> Result<(), String> {
@@ -177,6 +179,7 @@ pub fn analyze(a: AnalyzeArgs<'_>) -> Result<(), String> {
         mut pool_options,
         snapshot,
         dsr,
+        s3,
     } = a;
     std::fs::create_dir_all(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let anon = anonymizer(anon)?;
@@ -187,7 +190,14 @@ pub fn analyze(a: AnalyzeArgs<'_>) -> Result<(), String> {
             .map_err(|e| format!("{}: {e}", p.display()))
     };
     // Results written inside a folder of logs are not read back as logs.
-    let (mut inputs, errors) = collect(paths, Some(out));
+    let (local, remote): (Vec<PathBuf>, Vec<PathBuf>) = paths
+        .iter()
+        .cloned()
+        .partition(|p| !p.to_string_lossy().starts_with("s3://"));
+    let (mut inputs, errors) = collect(&local, Some(out));
+    for url in &remote {
+        inputs.extend(crate::cli::s3::inputs(&url.to_string_lossy(), &s3)?);
+    }
     let mut snap = match snapshot {
         Some(p) => Some(open_snapshot(p, &settings)?),
         None => None,
@@ -195,7 +205,10 @@ pub fn analyze(a: AnalyzeArgs<'_>) -> Result<(), String> {
     // With a snapshot: only the files it has not counted are read.
     let mut sizes: Vec<Option<u64>> = inputs
         .iter()
-        .map(|i| std::fs::metadata(&i.path).ok().map(|m| m.len()))
+        .map(|i| match &i.source {
+            Some(s) => Some(s.size()),
+            None => std::fs::metadata(&i.path).ok().map(|m| m.len()),
+        })
         .collect();
     let mut changed = Vec::new();
     let mut skipped = 0u64;

@@ -24,10 +24,12 @@ pub struct Cli {
 }
 
 #[derive(Subcommand)]
+// Parsed once per run: the size of its largest variant does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Cmd {
     /// Analyse logs: print a JSON summary and write the output files into --out.
     Analyze {
-        /// Log files or folders (read recursively); plain or gzip.
+        /// Log files or folders (read recursively; plain or gzip), or s3://BUCKET/PREFIX.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
         /// Folder for the output files (created if missing).
@@ -57,6 +59,8 @@ pub enum Cmd {
         snapshot: Option<PathBuf>,
         #[command(flatten)]
         dsr: DsrArgs,
+        #[command(flatten)]
+        s3: S3Flags,
     },
     /// The outputs of several snapshots put together, as one run over all their files.
     Merge {
@@ -225,6 +229,33 @@ pub struct SettingsArgs {
     /// counter_report.json.
     #[arg(long)]
     counter: bool,
+}
+
+/// How to reach S3 for `s3://BUCKET/PREFIX` paths (credentials: the environment or
+/// `~/.aws/credentials`).
+#[derive(Args)]
+pub struct S3Flags {
+    /// An S3-compatible endpoint instead of AWS (MinIO, Ceph, a local test server).
+    #[arg(long, value_name = "URL")]
+    endpoint_url: Option<String>,
+    /// The log bucket's region (default: AWS_REGION, ~/.aws/config, else us-east-1; a
+    /// bucket in another region is followed).
+    #[arg(long)]
+    region: Option<String>,
+    /// The profile of ~/.aws/credentials to use.
+    #[arg(long)]
+    profile: Option<String>,
+}
+
+impl S3Flags {
+    /// As the S3 reader takes them.
+    pub fn args(&self) -> crate::cli::s3::S3Args {
+        crate::cli::s3::S3Args {
+            endpoint_url: self.endpoint_url.clone(),
+            region: self.region.clone(),
+            profile: self.profile.clone(),
+        }
+    }
 }
 
 /// Who publishes the COUNTER report (its header and datasets; not in the logs).

@@ -6,6 +6,7 @@ mod args;
 mod generate;
 mod geo;
 mod parse;
+mod s3;
 mod walk;
 
 use args::{Cli, Cmd};
@@ -27,6 +28,7 @@ pub fn main() -> i32 {
             range_bytes,
             snapshot,
             dsr,
+            s3,
         } => {
             let mut pool_options = PoolOptions::new(jobs.unwrap_or_else(pool::default_jobs), &out);
             pool_options.chunk_size = chunk_size;
@@ -41,6 +43,7 @@ pub fn main() -> i32 {
                     pool_options,
                     snapshot: snapshot.as_deref(),
                     dsr: dsr.info(),
+                    s3: s3.args(),
                 })
             })
         }

@@ -36,15 +36,12 @@ pub fn collect(paths: &[PathBuf], skip: Option<&Path>) -> (Vec<Input>, Vec<(Stri
                         let rel = path.strip_prefix(p).unwrap_or(&path);
                         let name =
                             format!("{root_name}/{}", rel.to_string_lossy().replace('\\', "/"));
-                        out.push(Input { path, name });
+                        out.push(Input::file(path, name));
                     }
                 }
             }
         } else {
-            out.push(Input {
-                path: p.clone(),
-                name: p.to_string_lossy().into_owned(),
-            });
+            out.push(Input::file(p.clone(), p.to_string_lossy().into_owned()));
         }
     }
     out.sort_by(|a, b| a.name.cmp(&b.name));

@@ -1,0 +1,412 @@
+//! `analyze s3://BUCKET/PREFIX`: the log objects under a prefix, listed (ListObjectsV2)
+//! and read (GetObject) straight from S3, each streamed through a session as a local
+//! file is, named by its key (so a snapshot skips the objects it counted, and the outputs
+//! equal those of the same objects copied into a folder).
+//!
+//! Requests are signed with AWS Signature V4 by `rusty-s3` (sans-IO: it makes presigned
+//! URLs and parses the listing) and sent by `ureq`. Credentials, in order: the
+//! environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), then
+//! `~/.aws/credentials` (`--profile`, else `AWS_PROFILE`, else `default`); none: unsigned
+//! requests. The region: `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`,
+//! `~/.aws/config`, else `us-east-1`; a bucket in another region is followed (S3 names it
+//! in its answer). `--endpoint-url` for S3-compatible stores and tests (path-style URLs).
+//! Throttling (503, 429) and server errors (500, 502, 504) are retried with exponential
+//! backoff; other errors are said in words.
+
+use s3logdrop::pool::{Input, Source};
+use std::io::{self, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use url::Url;
+
+/// How to reach S3 (the flags).
+#[derive(Clone, Debug, Default)]
+pub struct S3Args {
+    /// An S3-compatible endpoint (`http://127.0.0.1:9000`).
+    pub endpoint_url: Option<String>,
+    /// The bucket's region.
+    pub region: Option<String>,
+    /// The profile of `~/.aws/credentials`.
+    pub profile: Option<String>,
+}
+
+/// How long a presigned URL is good for.
+const URL_LIFETIME: Duration = Duration::from_secs(3600);
+/// Tries of a throttled or failed request.
+const TRIES: u32 = 6;
+
+/// A bucket and the prefix under it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Location {
+    /// The bucket's name.
+    pub bucket: String,
+    /// The key prefix (may be empty).
+    pub prefix: String,
+}
+
+/// `s3://BUCKET/PREFIX` read, or None for a path that is not an S3 URL.
+pub fn location(s: &str) -> Option<Location> {
+    let rest = s.strip_prefix("s3://")?;
+    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+    (!bucket.is_empty()).then(|| Location {
+        bucket: bucket.to_string(),
+        prefix: prefix.to_string(),
+    })
+}
+
+/// One `[section]` of an INI file (`~/.aws/credentials`, `~/.aws/config`) as pairs.
+fn ini_section(text: &str, section: &str) -> Vec<(String, String)> {
+    let mut inside = false;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let line = line.trim();
+        if line.starts_with('[') && line.ends_with(']') {
+            inside = line[1..line.len() - 1].trim() == section;
+        } else if inside {
+            if let Some((k, v)) = line.split_once('=') {
+                out.push((k.trim().to_string(), v.trim().to_string()));
+            }
+        }
+    }
+    out
+}
+
+fn aws_file(name: &str, env: &str) -> Option<String> {
+    let path = std::env::var_os(env)
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".aws").join(name)))?;
+    std::fs::read_to_string(path).ok()
+}
+
+fn credentials(profile: Option<&str>) -> Result<Option<rusty_s3::Credentials>, String> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    if profile.is_none() {
+        if let (Some(key), Some(secret)) = (var("AWS_ACCESS_KEY_ID"), var("AWS_SECRET_ACCESS_KEY"))
+        {
+            return Ok(Some(match var("AWS_SESSION_TOKEN") {
+                Some(t) => rusty_s3::Credentials::new_with_token(key, secret, t),
+                None => rusty_s3::Credentials::new(key, secret),
+            }));
+        }
+    }
+    let name = profile
+        .map(str::to_string)
+        .or_else(|| var("AWS_PROFILE"))
+        .unwrap_or_else(|| "default".into());
+    let text = aws_file("credentials", "AWS_SHARED_CREDENTIALS_FILE").unwrap_or_default();
+    let pairs = ini_section(&text, &name);
+    let get = |k: &str| pairs.iter().find(|(a, _)| a == k).map(|(_, v)| v.clone());
+    match (get("aws_access_key_id"), get("aws_secret_access_key")) {
+        (Some(key), Some(secret)) => Ok(Some(match get("aws_session_token") {
+            Some(t) => rusty_s3::Credentials::new_with_token(key, secret, t),
+            None => rusty_s3::Credentials::new(key, secret),
+        })),
+        _ if profile.is_some() => Err(format!(
+            "the profile {name} has no aws_access_key_id and aws_secret_access_key in ~/.aws/credentials"
+        )),
+        _ => Ok(None),
+    }
+}
+
+fn region(args: &S3Args) -> String {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    if let Some(r) = args
+        .region
+        .clone()
+        .or_else(|| var("AWS_REGION"))
+        .or_else(|| var("AWS_DEFAULT_REGION"))
+    {
+        return r;
+    }
+    let profile = args
+        .profile
+        .clone()
+        .or_else(|| var("AWS_PROFILE"))
+        .unwrap_or_else(|| "default".into());
+    let section = if profile == "default" {
+        profile
+    } else {
+        format!("profile {profile}")
+    };
+    let text = aws_file("config", "AWS_CONFIG_FILE").unwrap_or_default();
+    ini_section(&text, &section)
+        .into_iter()
+        .find(|(k, _)| k == "region")
+        .map_or_else(|| "us-east-1".into(), |(_, v)| v)
+}
+
+/// A bucket to list and read, with its credentials; cloned for each object's read (the
+/// agent's connections are shared).
+#[derive(Clone)]
+struct Client {
+    bucket: rusty_s3::Bucket,
+    credentials: Option<rusty_s3::Credentials>,
+    agent: ureq::Agent,
+    /// The endpoint as given (None: AWS's own, by region).
+    endpoint: Option<String>,
+    name: String,
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(Duration::from_secs(20)))
+        .timeout_recv_response(Some(Duration::from_secs(60)))
+        .build()
+        .into()
+}
+
+fn bucket(endpoint: Option<&str>, name: &str, region: &str) -> Result<rusty_s3::Bucket, String> {
+    let (url, style) = match endpoint {
+        Some(e) => (e.to_string(), rusty_s3::UrlStyle::Path),
+        None => (
+            format!("https://s3.{region}.amazonaws.com"),
+            rusty_s3::UrlStyle::VirtualHost,
+        ),
+    };
+    let url: Url = url
+        .parse()
+        .map_err(|e| format!("the endpoint {url}: {e}"))?;
+    rusty_s3::Bucket::new(url, style, name.to_string(), region.to_string())
+        .map_err(|e| format!("the bucket {name}: {e}"))
+}
+
+/// What S3 said when it refused, in words a person can act on.
+fn refusal(status: u16, body: &str, what: &str, bucket: &str) -> String {
+    let code = body
+        .split("<Code>")
+        .nth(1)
+        .and_then(|r| r.split("</Code>").next())
+        .unwrap_or("");
+    match (status, code) {
+        (_, "InvalidAccessKeyId") => "S3 does not know this access key ID: check the key (and that it is not deactivated)".into(),
+        (_, "SignatureDoesNotMatch") => "S3 refused the signature: the secret access key does not match the access key ID".into(),
+        (_, "ExpiredToken") | (_, "InvalidToken") => "the session token has expired or is not valid: get new temporary credentials".into(),
+        (_, "NoSuchBucket") => format!("there is no bucket called {bucket}"),
+        (_, "AccessDenied") | (403, _) => format!(
+            "access denied to {what}: the key needs s3:ListBucket on the bucket and s3:GetObject on its log objects"
+        ),
+        (404, _) => format!("{what} was not found"),
+        _ => format!("S3 answered {status} {code} to {what}"),
+    }
+}
+
+/// True for answers worth trying again after a pause.
+fn retryable(status: u16) -> bool {
+    matches!(status, 429 | 500 | 502 | 503 | 504)
+}
+
+/// Pauses before try `n` (from 1): 0.2, 0.4, 0.8… seconds, at most 10.
+fn backoff(n: u32) {
+    std::thread::sleep(Duration::from_millis((200u64 << n.min(6)).min(10_000)));
+}
+
+impl Client {
+    fn new(loc: &Location, args: &S3Args) -> Result<Client, String> {
+        let credentials = credentials(args.profile.as_deref())?;
+        let region = region(args);
+        Ok(Client {
+            bucket: bucket(args.endpoint_url.as_deref(), &loc.bucket, &region)?,
+            credentials,
+            agent: agent(),
+            endpoint: args.endpoint_url.clone(),
+            name: loc.bucket.clone(),
+        })
+    }
+
+    /// GETs a signed URL made by `url`, trying again on throttling and server errors
+    /// (and once in the bucket's own region when S3 names another).
+    fn get(
+        &mut self,
+        url: &dyn Fn(&rusty_s3::Bucket, Option<&rusty_s3::Credentials>) -> Url,
+        what: &str,
+    ) -> Result<ureq::http::Response<ureq::Body>, String> {
+        let mut moved = false;
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let u = url(&self.bucket, self.credentials.as_ref());
+            let resp = match self.agent.get(u.as_str()).call() {
+                Ok(r) => r,
+                Err(e) if tries < TRIES => {
+                    let _ = e;
+                    backoff(tries);
+                    continue;
+                }
+                Err(e) => return Err(format!("{what}: could not reach S3 ({e})")),
+            };
+            let status = resp.status().as_u16();
+            if (200..300).contains(&status) {
+                return Ok(resp);
+            }
+            let other_region = resp
+                .headers()
+                .get("x-amz-bucket-region")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+                .filter(|r| r != self.bucket.region());
+            let body = resp.into_body().read_to_string().unwrap_or_default();
+            if let (Some(r), false, None) = (&other_region, moved, &self.endpoint) {
+                // The bucket is in another region: ask there.
+                self.bucket = bucket(None, &self.name, r)?;
+                moved = true;
+                tries -= 1;
+                continue;
+            }
+            if retryable(status) && tries < TRIES {
+                backoff(tries);
+                continue;
+            }
+            let mut msg = refusal(status, &body, what, &self.name);
+            if let Some(r) = other_region {
+                msg.push_str(&format!(" (the bucket is in {r}: try --region {r})"));
+            }
+            return Err(msg);
+        }
+    }
+
+    /// Every object under the prefix: (key, size), in key order.
+    fn list(&mut self, prefix: &str) -> Result<Vec<(String, u64)>, String> {
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let what = format!("the listing of s3://{}/{prefix}", self.name);
+            let t = token.clone();
+            let p = prefix.to_string();
+            let resp = self.get(
+                &|b, c| {
+                    let mut a = b.list_objects_v2(c);
+                    if !p.is_empty() {
+                        a.with_prefix(p.clone());
+                    }
+                    if let Some(t) = &t {
+                        a.with_continuation_token(t.clone());
+                    }
+                    rusty_s3::S3Action::sign(&a, URL_LIFETIME)
+                },
+                &what,
+            )?;
+            let text = resp
+                .into_body()
+                .read_to_string()
+                .map_err(|e| format!("{what}: {e}"))?;
+            let page = rusty_s3::actions::ListObjectsV2::parse_response(&text)
+                .map_err(|e| format!("{what}: S3's answer was not understood ({e})"))?;
+            for o in page.contents {
+                // Folder markers are not logs.
+                if !o.key.ends_with('/') {
+                    out.push((o.key, o.size.unwrap_or(0)));
+                }
+            }
+            match page.next_continuation_token {
+                Some(t) => token = Some(t),
+                None => break,
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+}
+
+/// One object, read when its turn comes.
+struct Object {
+    client: Arc<std::sync::Mutex<Client>>,
+    key: String,
+    size: u64,
+}
+
+impl Source for Object {
+    fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn open(&self) -> io::Result<Box<dyn Read + Send>> {
+        let mut c = self
+            .client
+            .lock()
+            .map_err(|_| io::Error::other("a thread failed"))?
+            .clone();
+        let key = self.key.clone();
+        let what = format!("s3://{}/{}", c.name, self.key);
+        let resp = c
+            .get(
+                &|b, cr| rusty_s3::S3Action::sign(&b.get_object(cr, &key), URL_LIFETIME),
+                &what,
+            )
+            .map_err(|e| {
+                if e.ends_with("was not found") {
+                    io::Error::other("the object was deleted after it was listed")
+                } else {
+                    io::Error::other(e)
+                }
+            })?;
+        Ok(Box::new(resp.into_body().into_reader()))
+    }
+}
+
+/// The inputs of `s3://BUCKET/PREFIX`: every object under the prefix, named by its key,
+/// in key order. The error says why the bucket could not be listed.
+pub fn inputs(url: &str, args: &S3Args) -> Result<Vec<Input>, String> {
+    let loc =
+        location(url).ok_or_else(|| format!("{url}: not an S3 URL like s3://bucket/prefix"))?;
+    let mut client = Client::new(&loc, args)?;
+    let objects = client.list(&loc.prefix)?;
+    if objects.is_empty() {
+        return Err(format!("there is no object under {url}"));
+    }
+    let shared = Arc::new(std::sync::Mutex::new(client));
+    Ok(objects
+        .into_iter()
+        .map(|(key, size)| {
+            // Named by its key, as the same objects copied into a folder are named by
+            // their path under it (`aws s3 sync s3://b/logs/ logs/` then `analyze logs/`).
+            Input {
+                path: PathBuf::from(format!("s3://{}/{key}", loc.bucket)),
+                name: key.clone(),
+                source: Some(Arc::new(Object {
+                    client: shared.clone(),
+                    key,
+                    size,
+                })),
+            }
+        })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn s3_urls_and_ini_sections() {
+        assert_eq!(
+            location("s3://logs-bucket/logs/2024/"),
+            Some(Location {
+                bucket: "logs-bucket".into(),
+                prefix: "logs/2024/".into()
+            })
+        );
+        assert_eq!(location("s3://b").unwrap().prefix, "");
+        assert_eq!(location("s3:///x"), None);
+        assert_eq!(location("/tmp/logs"), None);
+        let ini = "[default]\naws_access_key_id = A\n[lab]\naws_access_key_id=B\naws_secret_access_key = C\n";
+        assert_eq!(
+            ini_section(ini, "lab"),
+            vec![
+                ("aws_access_key_id".to_string(), "B".to_string()),
+                ("aws_secret_access_key".to_string(), "C".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn refusals_say_what_to_do() {
+        let body = "<Error><Code>InvalidAccessKeyId</Code></Error>";
+        assert!(refusal(403, body, "x", "b").contains("access key ID"));
+        let body = "<Error><Code>NoSuchBucket</Code></Error>";
+        assert_eq!(refusal(404, body, "x", "b"), "there is no bucket called b");
+        assert!(refusal(403, "", "the listing", "b").contains("s3:ListBucket"));
+        assert!(retryable(503) && !retryable(404));
+    }
+}
