@@ -243,3 +243,65 @@ fn errors_people_meet_are_said_in_words() {
         String::from_utf8_lossy(&o.stderr).contains("there is no object under s3://there/empty/")
     );
 }
+
+#[test]
+fn parts_read_by_separate_processes_merge_into_one_run() {
+    // Past one machine: each job reads one date prefix into its own snapshot; `merge`
+    // puts them together as one run over everything.
+    let s3 = LocalS3::start();
+    s3.put("archive", b"");
+    for (i, month) in ["2024/01/", "2024/02/", "2024/03/"].iter().enumerate() {
+        let d = tmp(&format!("month{i}"));
+        generate(&d, &format!("{}", 20 + i), "6");
+        s3.upload("archive", &d, &format!("logs/{month}"));
+    }
+    let snaps = tmp("parts");
+    let jobs: Vec<_> = ["2024/01/", "2024/02/", "2024/03/"]
+        .iter()
+        .enumerate()
+        .map(|(i, month)| {
+            let snap = snaps.join(format!("part-{i}.s3ld"));
+            bin()
+                .arg("analyze")
+                .arg(format!("s3://archive/logs/{month}"))
+                .arg("--out")
+                .arg(tmp(&format!("part-out{i}")))
+                .arg("--snapshot")
+                .arg(&snap)
+                .args(["--endpoint-url", &s3.url])
+                .env("AWS_ACCESS_KEY_ID", "testing")
+                .env("AWS_SECRET_ACCESS_KEY", "testing")
+                .stdout(Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut j in jobs {
+        assert!(j.wait().unwrap().success());
+    }
+    let merged = tmp("merged");
+    let mut merge = bin();
+    merge.arg("merge");
+    for i in 0..3 {
+        merge.arg(snaps.join(format!("part-{i}.s3ld")));
+    }
+    let m = merge.arg("--out").arg(&merged).output().unwrap();
+    let m = json(&m);
+    let whole = tmp("whole");
+    let all = json(&s3.analyze("s3://archive/logs/", &whole, &[]));
+    for k in ["files", "lines", "downloads", "unique_users", "bytes_sent"] {
+        assert_eq!(m[k], all[k], "{k}");
+    }
+    for f in [
+        "downloads_per_day.csv",
+        "downloads_per_dataset.csv",
+        "top_objects.csv",
+        "downloads_by_country.csv",
+    ] {
+        let (x, y) = (
+            std::fs::read(merged.join(f)).unwrap(),
+            std::fs::read(whole.join(f)).unwrap(),
+        );
+        assert!(x == y, "{f}");
+    }
+}
