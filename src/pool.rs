@@ -63,6 +63,9 @@ pub trait Source: Send + Sync {
     fn size(&self) -> u64;
     /// A reader of its bytes (an error is a note on the file).
     fn open(&self) -> io::Result<Box<dyn Read + Send>>;
+    /// Says it will be read (called in reading order, before the first `open`): a remote
+    /// source may fetch it ahead. Inputs not announced are never fetched ahead.
+    fn announce(&self) {}
 }
 
 /// How the work is shared out.

@@ -235,6 +235,12 @@ pub fn analyze(a: AnalyzeArgs<'_>) -> Result<(), String> {
             keep.contains(&(i - 1))
         });
     }
+    // The objects of a bucket that will be read may be fetched ahead (only those).
+    for i in &inputs {
+        if let Some(s) = &i.source {
+            s.announce();
+        }
+    }
     pool_options.spill_dir = out.to_path_buf();
     let mut summary = if pool_options.jobs <= 1 {
         let sink = FileSink::new(

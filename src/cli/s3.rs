@@ -309,9 +309,99 @@ impl Client {
     }
 }
 
-/// One object, read when its turn comes.
+/// GETs in flight ahead of the analysis threads: S3 delivers logs as many small objects,
+/// so the time goes in waiting for answers, not in reading them (16, as many as the AWS
+/// CLI's default `max_concurrent_requests`, was the first guess; not tuned).
+const IN_FLIGHT: usize = 16;
+/// How far ahead of the objects opened so far they are fetched.
+const AHEAD: usize = 64;
+/// Objects larger than this are not fetched ahead (their reader streams them).
+const AHEAD_MAX_BYTES: u64 = 4 << 20;
+
+/// An object fetched ahead, or being fetched.
+enum Slot {
+    Fetching,
+    Ready(Result<Vec<u8>, String>),
+    /// Its reader fetches it itself.
+    Taken,
+}
+
+/// The objects fetched ahead, by index in the listing.
+struct Ahead {
+    state: std::sync::Mutex<AheadState>,
+    ready: std::sync::Condvar,
+}
+
+struct AheadState {
+    slots: std::collections::HashMap<usize, Slot>,
+    /// The objects that will be read (announced), by index in the listing, in order.
+    plan: Vec<usize>,
+    /// The next place in `plan` a fetcher considers.
+    next: usize,
+    /// Objects opened so far.
+    opened: usize,
+    /// The fetchers were started (at the first open, once every object is announced).
+    started: bool,
+}
+
+impl Ahead {
+    /// The fetchers' loop: the next object within the window, fetched whole.
+    fn fetch_loop(self: Arc<Self>, client: Client, objects: Arc<Vec<(String, u64)>>) {
+        loop {
+            let i = {
+                let mut st = self.state.lock().expect("no fetcher panics holding it");
+                loop {
+                    if st.next >= st.plan.len() {
+                        return;
+                    }
+                    if st.next < st.opened + AHEAD {
+                        break;
+                    }
+                    st = self.ready.wait(st).expect("no fetcher panics holding it");
+                }
+                let i = st.plan[st.next];
+                st.next += 1;
+                if st.slots.contains_key(&i) || objects[i].1 > AHEAD_MAX_BYTES {
+                    continue;
+                }
+                st.slots.insert(i, Slot::Fetching);
+                i
+            };
+            let got = fetch(&mut client.clone(), &objects[i].0).and_then(|mut r| {
+                let mut v = Vec::new();
+                r.read_to_end(&mut v).map(|_| v).map_err(|e| e.to_string())
+            });
+            let mut st = self.state.lock().expect("no fetcher panics holding it");
+            st.slots.insert(i, Slot::Ready(got));
+            self.ready.notify_all();
+        }
+    }
+}
+
+/// A GET of one object, its body to read.
+fn fetch(c: &mut Client, key: &str) -> Result<Box<dyn Read + Send>, String> {
+    let what = format!("s3://{}/{key}", c.name);
+    let resp = c.get(
+        &|b, cr| rusty_s3::S3Action::sign(&b.get_object(cr, key), URL_LIFETIME),
+        &what,
+    )?;
+    Ok(Box::new(resp.into_body().into_reader()))
+}
+
+fn read_error(e: String) -> io::Error {
+    if e.ends_with("was not found") {
+        io::Error::other("the object was deleted after it was listed")
+    } else {
+        io::Error::other(e)
+    }
+}
+
+/// One object, read when its turn comes (fetched ahead when small and announced).
 struct Object {
-    client: Arc<std::sync::Mutex<Client>>,
+    client: Client,
+    ahead: Arc<Ahead>,
+    listed: Arc<Vec<(String, u64)>>,
+    index: usize,
     key: String,
     size: u64,
 }
@@ -321,32 +411,55 @@ impl Source for Object {
         self.size
     }
 
+    fn announce(&self) {
+        if let Ok(mut st) = self.ahead.state.lock() {
+            st.plan.push(self.index);
+        }
+    }
+
     fn open(&self) -> io::Result<Box<dyn Read + Send>> {
-        let mut c = self
-            .client
+        let mut st = self
+            .ahead
+            .state
             .lock()
-            .map_err(|_| io::Error::other("a thread failed"))?
-            .clone();
-        let key = self.key.clone();
-        let what = format!("s3://{}/{}", c.name, self.key);
-        let resp = c
-            .get(
-                &|b, cr| rusty_s3::S3Action::sign(&b.get_object(cr, &key), URL_LIFETIME),
-                &what,
-            )
-            .map_err(|e| {
-                if e.ends_with("was not found") {
-                    io::Error::other("the object was deleted after it was listed")
-                } else {
-                    io::Error::other(e)
+            .map_err(|_| io::Error::other("a thread failed"))?;
+        if !st.started {
+            st.started = true;
+            for _ in 0..IN_FLIGHT.min(st.plan.len()) {
+                let (a, c, l) = (self.ahead.clone(), self.client.clone(), self.listed.clone());
+                std::thread::spawn(move || a.fetch_loop(c, l));
+            }
+        }
+        st.opened += 1;
+        self.ahead.ready.notify_all();
+        loop {
+            match st.slots.remove(&self.index) {
+                Some(Slot::Ready(got)) => {
+                    return got
+                        .map(|v| Box::new(io::Cursor::new(v)) as Box<dyn Read + Send>)
+                        .map_err(read_error)
                 }
-            })?;
-        Ok(Box::new(resp.into_body().into_reader()))
+                Some(Slot::Fetching) => {
+                    st.slots.insert(self.index, Slot::Fetching);
+                    st = self
+                        .ahead
+                        .ready
+                        .wait(st)
+                        .map_err(|_| io::Error::other("a thread failed"))?;
+                }
+                Some(Slot::Taken) | None => {
+                    st.slots.insert(self.index, Slot::Taken);
+                    drop(st);
+                    return fetch(&mut self.client.clone(), &self.key).map_err(read_error);
+                }
+            }
+        }
     }
 }
 
 /// The inputs of `s3://BUCKET/PREFIX`: every object under the prefix, named by its key,
-/// in key order. The error says why the bucket could not be listed.
+/// in key order, with up to [`IN_FLIGHT`] of them fetched ahead of the analysis. The
+/// error says why the bucket could not be listed.
 pub fn inputs(url: &str, args: &S3Args) -> Result<Vec<Input>, String> {
     let loc =
         location(url).ok_or_else(|| format!("{url}: not an S3 URL like s3://bucket/prefix"))?;
@@ -355,17 +468,31 @@ pub fn inputs(url: &str, args: &S3Args) -> Result<Vec<Input>, String> {
     if objects.is_empty() {
         return Err(format!("there is no object under {url}"));
     }
-    let shared = Arc::new(std::sync::Mutex::new(client));
+    let ahead = Arc::new(Ahead {
+        state: std::sync::Mutex::new(AheadState {
+            slots: Default::default(),
+            plan: Vec::new(),
+            next: 0,
+            opened: 0,
+            started: false,
+        }),
+        ready: std::sync::Condvar::new(),
+    });
+    let listed = Arc::new(objects.clone());
     Ok(objects
         .into_iter()
-        .map(|(key, size)| {
+        .enumerate()
+        .map(|(index, (key, size))| {
             // Named by its key, as the same objects copied into a folder are named by
             // their path under it (`aws s3 sync s3://b/logs/ logs/` then `analyze logs/`).
             Input {
                 path: PathBuf::from(format!("s3://{}/{key}", loc.bucket)),
                 name: key.clone(),
                 source: Some(Arc::new(Object {
-                    client: shared.clone(),
+                    client: client.clone(),
+                    ahead: ahead.clone(),
+                    listed: listed.clone(),
+                    index,
                     key,
                     size,
                 })),
