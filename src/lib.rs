@@ -28,6 +28,7 @@ pub mod pool;
 pub mod publish;
 pub mod range;
 pub mod report;
+pub mod s3;
 pub mod scan;
 pub mod session;
 pub mod settings;

@@ -14,6 +14,7 @@
 //! backoff; other errors are said in words.
 
 use s3logdrop::pool::{Input, Source};
+use s3logdrop::s3::{bucket, location, refusal, retryable, Location};
 use std::io::{self, Read};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,29 +32,8 @@ pub struct S3Args {
     pub profile: Option<String>,
 }
 
-/// How long a presigned URL is good for.
-const URL_LIFETIME: Duration = Duration::from_secs(3600);
 /// Tries of a throttled or failed request.
 const TRIES: u32 = 6;
-
-/// A bucket and the prefix under it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Location {
-    /// The bucket's name.
-    pub bucket: String,
-    /// The key prefix (may be empty).
-    pub prefix: String,
-}
-
-/// `s3://BUCKET/PREFIX` read, or None for a path that is not an S3 URL.
-pub fn location(s: &str) -> Option<Location> {
-    let rest = s.strip_prefix("s3://")?;
-    let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-    (!bucket.is_empty()).then(|| Location {
-        bucket: bucket.to_string(),
-        prefix: prefix.to_string(),
-    })
-}
 
 /// One `[section]` of an INI file (`~/.aws/credentials`, `~/.aws/config`) as pairs.
 fn ini_section(text: &str, section: &str) -> Vec<(String, String)> {
@@ -157,46 +137,6 @@ fn agent() -> ureq::Agent {
         .into()
 }
 
-fn bucket(endpoint: Option<&str>, name: &str, region: &str) -> Result<rusty_s3::Bucket, String> {
-    let (url, style) = match endpoint {
-        Some(e) => (e.to_string(), rusty_s3::UrlStyle::Path),
-        None => (
-            format!("https://s3.{region}.amazonaws.com"),
-            rusty_s3::UrlStyle::VirtualHost,
-        ),
-    };
-    let url: Url = url
-        .parse()
-        .map_err(|e| format!("the endpoint {url}: {e}"))?;
-    rusty_s3::Bucket::new(url, style, name.to_string(), region.to_string())
-        .map_err(|e| format!("the bucket {name}: {e}"))
-}
-
-/// What S3 said when it refused, in words a person can act on.
-fn refusal(status: u16, body: &str, what: &str, bucket: &str) -> String {
-    let code = body
-        .split("<Code>")
-        .nth(1)
-        .and_then(|r| r.split("</Code>").next())
-        .unwrap_or("");
-    match (status, code) {
-        (_, "InvalidAccessKeyId") => "S3 does not know this access key ID: check the key (and that it is not deactivated)".into(),
-        (_, "SignatureDoesNotMatch") => "S3 refused the signature: the secret access key does not match the access key ID".into(),
-        (_, "ExpiredToken") | (_, "InvalidToken") => "the session token has expired or is not valid: get new temporary credentials".into(),
-        (_, "NoSuchBucket") => format!("there is no bucket called {bucket}"),
-        (_, "AccessDenied") | (403, _) => format!(
-            "access denied to {what}: the key needs s3:ListBucket on the bucket and s3:GetObject on its log objects"
-        ),
-        (404, _) => format!("{what} was not found"),
-        _ => format!("S3 answered {status} {code} to {what}"),
-    }
-}
-
-/// True for answers worth trying again after a pause.
-fn retryable(status: u16) -> bool {
-    matches!(status, 429 | 500 | 502 | 503 | 504)
-}
-
 /// Pauses before try `n` (from 1): 0.2, 0.4, 0.8… seconds, at most 10.
 fn backoff(n: u32) {
     std::thread::sleep(Duration::from_millis((200u64 << n.min(6)).min(10_000)));
@@ -275,31 +215,16 @@ impl Client {
             let t = token.clone();
             let p = prefix.to_string();
             let resp = self.get(
-                &|b, c| {
-                    let mut a = b.list_objects_v2(c);
-                    if !p.is_empty() {
-                        a.with_prefix(p.clone());
-                    }
-                    if let Some(t) = &t {
-                        a.with_continuation_token(t.clone());
-                    }
-                    rusty_s3::S3Action::sign(&a, URL_LIFETIME)
-                },
+                &|b, c| s3logdrop::s3::list_url(b, c, &p, t.as_deref()),
                 &what,
             )?;
             let text = resp
                 .into_body()
                 .read_to_string()
                 .map_err(|e| format!("{what}: {e}"))?;
-            let page = rusty_s3::actions::ListObjectsV2::parse_response(&text)
-                .map_err(|e| format!("{what}: S3's answer was not understood ({e})"))?;
-            for o in page.contents {
-                // Folder markers are not logs.
-                if !o.key.ends_with('/') {
-                    out.push((o.key, o.size.unwrap_or(0)));
-                }
-            }
-            match page.next_continuation_token {
+            let (objects, next) = s3logdrop::s3::parse_listing(&text, &what)?;
+            out.extend(objects);
+            match next {
                 Some(t) => token = Some(t),
                 None => break,
             }
@@ -381,15 +306,12 @@ impl Ahead {
 /// A GET of one object, its body to read.
 fn fetch(c: &mut Client, key: &str) -> Result<Box<dyn Read + Send>, String> {
     let what = format!("s3://{}/{key}", c.name);
-    let resp = c.get(
-        &|b, cr| rusty_s3::S3Action::sign(&b.get_object(cr, key), URL_LIFETIME),
-        &what,
-    )?;
+    let resp = c.get(&|b, cr| s3logdrop::s3::get_url(b, cr, key), &what)?;
     Ok(Box::new(resp.into_body().into_reader()))
 }
 
 fn read_error(e: String) -> io::Error {
-    if e.ends_with("was not found") {
+    if e.ends_with("was not found") || e == "the object was deleted after it was listed" {
         io::Error::other("the object was deleted after it was listed")
     } else {
         io::Error::other(e)
@@ -506,17 +428,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn s3_urls_and_ini_sections() {
-        assert_eq!(
-            location("s3://logs-bucket/logs/2024/"),
-            Some(Location {
-                bucket: "logs-bucket".into(),
-                prefix: "logs/2024/".into()
-            })
-        );
-        assert_eq!(location("s3://b").unwrap().prefix, "");
-        assert_eq!(location("s3:///x"), None);
-        assert_eq!(location("/tmp/logs"), None);
+    fn ini_sections() {
         let ini = "[default]\naws_access_key_id = A\n[lab]\naws_access_key_id=B\naws_secret_access_key = C\n";
         assert_eq!(
             ini_section(ini, "lab"),
@@ -525,15 +437,5 @@ mod tests {
                 ("aws_secret_access_key".to_string(), "C".to_string())
             ]
         );
-    }
-
-    #[test]
-    fn refusals_say_what_to_do() {
-        let body = "<Error><Code>InvalidAccessKeyId</Code></Error>";
-        assert!(refusal(403, body, "x", "b").contains("access key ID"));
-        let body = "<Error><Code>NoSuchBucket</Code></Error>";
-        assert_eq!(refusal(404, body, "x", "b"), "there is no bucket called b");
-        assert!(refusal(403, "", "the listing", "b").contains("s3:ListBucket"));
-        assert!(retryable(503) && !retryable(404));
     }
 }

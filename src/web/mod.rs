@@ -2,6 +2,7 @@
 //!
 //! - [`app`]: what the page's main thread calls (merge the workers' partial summaries,
 //!   the report, the summary outputs, the chart on a canvas).
+//! - [`bucket`]: a log bucket's presigned URLs (the keys stay in the page's memory).
 //! - [`worker`]: a Web Worker's message loop (stream `File`s through a [`Session`],
 //!   post progress and a partial summary; stream the row exports into the origin-private
 //!   file system).
@@ -14,6 +15,7 @@
 //! [`Session`]: crate::session::Session
 
 pub mod app;
+pub mod bucket;
 mod samples;
 pub mod worker;
 

@@ -56,11 +56,11 @@ export async function launch(extraArgs = []) {
   });
 }
 
-/** A page with every request recorded (page and workers): `requests` is [{url, time, fromServiceWorker}]. */
+/** A page with every request recorded (page and workers): `requests` is [{url, method, time, fromServiceWorker}]. */
 export async function openPage(browser, url, opts = {}) {
   const context = await browser.newContext({ acceptDownloads: true, deviceScaleFactor: opts.dpr || 1, viewport: { width: 1280, height: 900 } });
   const requests = [];
-  context.on('request', (r) => requests.push({ url: r.url(), time: Date.now(), fromServiceWorker: !!r.serviceWorker() }));
+  context.on('request', (r) => requests.push({ url: r.url(), method: r.method(), time: Date.now(), fromServiceWorker: !!r.serviceWorker() }));
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));

@@ -95,6 +95,10 @@ async function saveRowExport(name) {
   if (!navigator.storage || !navigator.storage.getDirectory) {
     throw new Error('this browser has no origin-private file system to write large exports into');
   }
+  if (state.files.slice(0, state.analysedCount).some((f) => f.s3) && !state.exported) {
+    throw new Error('the row exports are made from log files on this computer, and these logs were read from a bucket: '
+      + 'make them with the command line (s3logdrop analyze s3://BUCKET/PREFIX), or copy the logs here and drop them');
+  }
   const root = await navigator.storage.getDirectory();
   if (!state.exported) {
     const names = await exportRun(state.files.slice(0, state.analysedCount),

@@ -7,10 +7,14 @@ import { forget } from './remember.js';
 import { cancelRun, startRun } from './run.js';
 import { state } from './state.js';
 
-const identity = (f) => `${f.name}\u0000${f.file.size}\u0000${f.file.lastModified}`;
+const identity = (f) => `${f.name}\u0000${f.size}\u0000${f.file ? f.file.lastModified : 'bucket'}`;
 
-/** Adds `{file, name}` items not already in the analysis, and analyses them. */
+/**
+ * Adds items not already in the analysis, and analyses them: `{file, name}` for a file on
+ * this computer, `{name, size, s3}` for an object of a log bucket (see bucket.js).
+ */
 export function addFiles(items) {
+  for (const item of items) if (item.size === undefined) item.size = item.file.size;
   let list = items;
   const seen = new Set(state.files.map(identity));
   let added = 0;
@@ -18,10 +22,10 @@ export function addFiles(items) {
   // and size: skipped; a counted name with another size: said, not read.
   state.skipped = 0;
   if (state.analysis && state.analysis.file_count() > 0 && list.length > 0) {
-    const plan = state.analysis.plan(list.map((f) => f.name), list.map((f) => f.file.size));
+    const plan = state.analysis.plan(list.map((f) => f.name), list.map((f) => f.size));
     state.skipped = plan.skipped;
     if (plan.changed.length > 0) {
-      const names = plan.changed.slice(0, 3).map(([i, counted]) => `${list[i].name} (${counted} bytes counted, ${list[i].file.size} now)`);
+      const names = plan.changed.slice(0, 3).map(([i, counted]) => `${list[i].name} (${counted} bytes counted, ${list[i].size} now)`);
       text(el.support, `${plural(plan.changed.length, 'file')} already counted under the same name now ${plan.changed.length === 1 ? 'has' : 'have'} another size and ${plan.changed.length === 1 ? 'was' : 'were'} not read again (S3 does not rewrite log files): ${names.join('; ')}${plan.changed.length > 3 ? '; …' : ''}`);
       el.support.hidden = false;
     }

@@ -7,9 +7,11 @@
 // - dom.js: the page's elements and DOM helpers; state.js: the shared state;
 // - settings.js: the settings form; pool.js: the workers;
 // - run.js: a run over the files, the workers' answers, progress, cancel;
-// - render.js: the results; downloads.js: the output files; input.js: files in.
+// - render.js: the results; downloads.js: the output files; input.js: files in;
+// - bucket.js: files in from a log bucket (csp.js: where the page may connect).
 
 import { base, el, script, setState, text } from './dom.js';
+import { initBucket } from './bucket.js';
 import { rememberDsr, saveOutput } from './downloads.js';
 import { addSamples, clearAll, fromDrop, fromInput } from './input.js';
 import { startWorkers } from './pool.js';
@@ -155,6 +157,7 @@ async function main() {
   state.settings = loadSettings();
   fillForm(state.settings);
   rememberDsr();
+  initBucket();
   try {
     const p = localStorage.getItem(PERIOD_KEY);
     if (['day', 'week', 'month', 'quarter', 'year'].includes(p)) state.period = p;

@@ -28,12 +28,12 @@ export function startRun(fresh) {
   const target = anew ? new wasm.Analysis(JSON.stringify(state.settings)) : state.analysis;
   const job = nextJob();
   // Big files first, so the pool does not wait on one big file at the end.
-  const order = queue.slice().sort((a, b) => b.file.size - a.file.size);
+  const order = queue.slice().sort((a, b) => b.size - a.size);
   const run = {
     kind: 'analyse', job, queue: [], next: 0, analysis: target, upTo: state.files.length, split: new Map(),
     bytes: 0, lines: 0, filesDone: 0, summaries: 0, ending: false, mergeMs: 0,
-    totalBytes: queue.reduce((s, f) => s + f.file.size, 0), totalFiles: queue.length,
-    started: performance.now(), small: wasm.small_file_bytes(), files: queue, skipped: fresh ? 0 : state.skipped || 0,
+    totalBytes: queue.reduce((s, f) => s + f.size, 0), totalFiles: queue.length,
+    started: performance.now(), small: wasm.small_file_bytes(), files: queue, unread: new Set(), skipped: fresh ? 0 : state.skipped || 0,
   };
   el.body.dataset.filesRead = String(queue.length); // for tests: the files this run reads
   state.run = run;
@@ -61,6 +61,11 @@ export function startRun(fresh) {
 async function plan(order, run) {
   const items = [];
   for (const item of order) {
+    // An object of a bucket is read whole by one worker, as the CLI reads it.
+    if (item.s3) {
+      items.push(item);
+      continue;
+    }
     const cuts = ranges(state.wasm.split_ranges(item.file.size, state.pool.length));
     if (cuts.length > 0 && await splittable(item.file)) {
       run.split.set(item.name, { count: cuts.length, done: 0 });
@@ -82,12 +87,15 @@ async function splittable(file) {
 function dispatch(slot) {
   const run = state.run;
   if (!run || !run.planned || run.kind !== 'analyse') return;
-  const small = (item) => !item.part && item.file.size <= run.small;
+  const small = (item) => !item.part && item.size <= run.small;
   while (run.next < run.queue.length
     && (slot.inFlight < IN_FLIGHT || (slot.inFlight < IN_FLIGHT_SMALL && small(run.queue[run.next])))) {
     const item = run.queue[run.next++];
     slot.inFlight++;
-    if (item.part) {
+    if (item.s3) {
+      // Signed now, with the keys only this thread holds: the worker gets a URL for one object.
+      slot.worker.postMessage({ type: 'url', job: run.job, name: item.name, url: item.s3.get_url(item.name), size: item.size });
+    } else if (item.part) {
       slot.worker.postMessage({ type: 'part', job: run.job, file: item.file, name: item.name, ...item.part });
     } else {
       slot.worker.postMessage({ type: 'file', job: run.job, file: item.file, name: item.name });
@@ -112,6 +120,7 @@ export function onWorkerMessage(slot, msg) {
     case 'progress':
       run.bytes += msg.bytes;
       run.lines += msg.lines;
+      if (msg.unread) run.unread.add(msg.unread);
       if (msg.file_done) {
         if (!msg.part) run.filesDone++;
         if (run.kind === 'analyse') {
@@ -166,13 +175,20 @@ function finishRun() {
   const t0 = performance.now();
   try {
     r.analysis.commit();
-    r.analysis.count_files(r.files.map((f) => f.name), r.files.map((f) => f.file.size));
+    // A file that could not be read at all (an object refused, or the connection lost) is
+    // not counted as read: the next run reads it.
+    const read = r.files.filter((f) => !r.unread.has(f.name));
+    r.analysis.count_files(read.map((f) => f.name), read.map((f) => f.size));
   } catch (e) {
     if (r.analysis !== state.analysis) r.analysis.free();
     state.analysis = null;
     state.analysedCount = 0;
     fail(`A worker's result could not be merged: ${e.message || e}`);
     return;
+  }
+  if (r.unread.size > 0) {
+    state.files = state.files.filter((f) => !r.unread.has(f.name) || !r.files.includes(f));
+    r.upTo -= r.unread.size;
   }
   state.analysis = r.analysis;
   state.analysedCount = r.upTo;
@@ -192,9 +208,11 @@ function finishRun() {
   el.body.dataset.seconds = String(secs);
   el.body.dataset.mergeSeconds = String((r.mergeMs + t1 - t0) / 1000);
   el.body.dataset.renderSeconds = String((t2 - t1) / 1000);
-  text(el.statusText, r.skipped > 0
+  const unread = r.unread.size > 0
+    ? ` ${plural(r.unread.size, 'file')} could not be read (see "Files with a problem"): the next run reads ${r.unread.size === 1 ? 'it' : 'them'}.` : '';
+  text(el.statusText, (r.skipped > 0
     ? `Done: ${plural(r.totalFiles, 'new file')} read; ${plural(r.skipped, 'file')} already counted, skipped.`
-    : `Done: ${plural(state.analysis.file_count(), 'file')} analysed.`);
+    : `Done: ${plural(state.analysis.file_count(), 'file')} analysed.`) + unread);
   text(el.progressText, `${size(r.totalBytes)} in ${secs.toFixed(1)} s (${size(r.totalBytes / Math.max(secs, 1e-3))}/s).`);
   setState('done');
   settle();
@@ -251,7 +269,7 @@ export function exportRun(files, namesFor) {
   return new Promise((resolve, reject) => {
     state.run = {
       kind: 'export', job, resolve, reject, bytes: 0, lines: 0, filesDone: 0,
-      totalBytes: files.reduce((s, f) => s + f.file.size, 0), totalFiles: files.length,
+      totalBytes: files.reduce((s, f) => s + f.size, 0), totalFiles: files.length,
       started: performance.now(),
     };
     state.pool[0].worker.postMessage({

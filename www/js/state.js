@@ -5,7 +5,7 @@ export const state = {
   wasm: null,
   /** The worker pool: `{worker, inFlight, index}`. */
   pool: [],
-  /** `{file, name}`, sorted by name: what the analysis covers. */
+  /** `{file, name, size}` (or `{name, size, s3}` for an object of a bucket), sorted by name. */
   files: [],
   /** The engine's `Analysis` of the last finished run. */
   analysis: null,
@@ -22,6 +22,8 @@ export const state = {
   dataset: '',
   /** `{csv, txt}`: the row exports written for this analysis, in the private file system. */
   exported: null,
+  /** The log bucket last read (its `LogBucket`: the keys, in the engine's memory). */
+  bucket: null,
   cancelTimer: null,
   /** Resolved when no run is in progress (see `whenIdle`). */
   idleWaiters: [],

@@ -1,7 +1,8 @@
 //! A Web Worker's message loop. The messages are typed in [`protocol`]; for one job the
 //! page sends `begin`, then `file`s (the `File` itself: no copy) and `part`s (byte ranges
 //! of a big plain file, each answered with what the range says about its file as a
-//! whole), then `end`, answered with the job's summary; or one `export`; `cancel` drops
+//! whole) and `url`s (an object of a log bucket, fetched by the worker from a URL the
+//! page presigned), then `end`, answered with the job's summary; or one `export`; `cancel` drops
 //! a job. The worker posts `ready` once, then `progress`, `part`, `summary`, `exported`
 //! and `error` replies.
 //!
@@ -19,7 +20,7 @@ use crate::range::RangeCutter;
 use crate::session::{NoSink, Session};
 use crate::settings::Settings;
 use protocol::{decode, post, post_bytes, Incoming, Message, Reply, SMALL_FILE_BYTES};
-use read::{read_file, read_prefetched, Progress};
+use read::{read_file, read_prefetched, read_url, Progress};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use wasm_bindgen::prelude::*;
@@ -42,6 +43,8 @@ impl Task {
             (Message::File { .. }, Some(file)) if file.size() <= SMALL_FILE_BYTES as f64 => {
                 Some(file.array_buffer())
             }
+            // An object of a bucket: its request goes out now.
+            (Message::Url { url, .. }, _) => Some(scope().fetch_with_str(url)),
             _ => None,
         };
         Task {
@@ -233,6 +236,35 @@ async fn run_task(task: Task) -> Result<(), String> {
                 None => read_file(Some(job), &file, &name, &mut session, &mut progress, None).await,
             };
             read.expect(NO_SINK);
+            progress.post(job, &session, true);
+            STATE.with(|s| {
+                if !is_cancelled(job) {
+                    s.borrow_mut().session = Some((job, session));
+                }
+            });
+            Ok(())
+        }
+        Message::Url {
+            job,
+            name,
+            url,
+            size,
+        } => {
+            let Some(mut session) = take_session(job) else {
+                return Err("an object arrived before its job began".into());
+            };
+            let fetched = prefetch.unwrap_or_else(|| scope().fetch_with_str(&url));
+            let mut progress = Progress::default();
+            read_url(
+                job,
+                fetched,
+                &name,
+                size as u64,
+                &mut session,
+                &mut progress,
+            )
+            .await
+            .expect(NO_SINK);
             progress.post(job, &session, true);
             STATE.with(|s| {
                 if !is_cancelled(job) {

@@ -45,6 +45,18 @@ pub enum Message {
         /// The range's number in the file, from 0.
         index: u32,
     },
+    /// An object of a log bucket, fetched from `url` (presigned on the page: the worker
+    /// never sees the keys) and read as a whole file named `name`.
+    Url {
+        /// The job.
+        job: f64,
+        /// The name it is reported under (its key).
+        name: String,
+        /// The presigned GET.
+        url: String,
+        /// Its size in the listing.
+        size: f64,
+    },
     /// No more files for the job: answered by the job's summary.
     End {
         /// The job.
@@ -86,6 +98,7 @@ impl Message {
             Message::Begin { job, .. }
             | Message::File { job, .. }
             | Message::Part { job, .. }
+            | Message::Url { job, .. }
             | Message::End { job }
             | Message::Export { job, .. }
             | Message::Cancel { job } => *job,
@@ -146,6 +159,9 @@ pub enum Reply {
         file_done: bool,
         /// The reads were a byte range of a file (the page counts the file when all are in).
         part: bool,
+        /// The file that could not be read (a note says why), if any: not counted as
+        /// read, so the next run tries it again.
+        unread: Option<String>,
     },
     /// What a range says about its file as a whole (its `part` field: a `Uint8Array`
     /// of `PartOfFile::to_bytes`, set by [`post_bytes`]).

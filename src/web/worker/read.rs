@@ -3,6 +3,7 @@
 //! whole as soon as they arrive. Read errors become notes on the file.
 
 use super::is_cancelled;
+use super::protocol::SMALL_FILE_BYTES;
 use super::protocol::{post, Reply};
 use crate::range::RangeCutter;
 use crate::session::{Session, Sink};
@@ -12,7 +13,9 @@ use std::io;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Blob, ReadableStream, ReadableStreamByobReader, ReadableStreamDefaultReader};
+use web_sys::{
+    Blob, ReadableStream, ReadableStreamByobReader, ReadableStreamDefaultReader, Response,
+};
 
 /// Progress is posted after at least this many bytes.
 const PROGRESS_BYTES: u64 = 4 << 20;
@@ -24,6 +27,8 @@ pub(super) struct Progress {
     pub(super) lines_reported: u64,
     /// The reads were a part of a file (the page counts the file when all parts are in).
     pub(super) part: bool,
+    /// The file that could not be read: the page does not count it as read.
+    pub(super) unread: Option<String>,
 }
 
 impl Progress {
@@ -35,6 +40,7 @@ impl Progress {
             lines: (lines - self.lines_reported) as f64,
             file_done,
             part: self.part,
+            unread: self.unread.take(),
         });
         self.bytes = 0;
         self.lines_reported = lines;
@@ -83,7 +89,7 @@ pub(super) async fn read_file<S: Sink>(
     name: &str,
     session: &mut Session<S>,
     progress: &mut Progress,
-    mut cutter: Option<RangeCutter>,
+    cutter: Option<RangeCutter>,
 ) -> io::Result<()> {
     let stream = match &cutter {
         Some(c) => {
@@ -102,7 +108,31 @@ pub(super) async fn read_file<S: Sink>(
             file.stream()
         }
     };
-    let mut reader = Reader::new(&stream);
+    let expected = cutter.is_none().then(|| file.size() as u64);
+    read_stream(
+        job,
+        &stream,
+        expected,
+        session,
+        progress,
+        cutter,
+        stopped_reading,
+    )
+    .await
+}
+
+/// Streams `stream` through the session: the body of `read_file` and of an object of a
+/// bucket. `expected`: the size the whole file should have (a shorter read is noted).
+async fn read_stream<S: Sink>(
+    job: Option<f64>,
+    stream: &ReadableStream,
+    expected: Option<u64>,
+    session: &mut Session<S>,
+    progress: &mut Progress,
+    mut cutter: Option<RangeCutter>,
+    stopped: fn(&JsValue) -> String,
+) -> io::Result<()> {
+    let mut reader = Reader::new(stream);
     let mut buf = Vec::new();
     let mut read = 0u64;
     loop {
@@ -115,14 +145,13 @@ pub(super) async fn read_file<S: Sink>(
             Ok(Some(v)) => v,
             Ok(None) => {
                 // A file that shrank under the reader can end early without an error.
-                let size = file.size() as u64;
-                if cutter.is_none() && read != size {
+                if let Some(size) = expected.filter(|&s| s != read) {
                     session.read_error(&short_read(read, size));
                 }
                 break;
             }
             Err(e) => {
-                session.read_error(&stopped_reading(&e));
+                session.read_error(&stopped(&e));
                 break;
             }
         };
@@ -152,6 +181,89 @@ pub(super) async fn read_file<S: Sink>(
         session.end_file()?;
     }
     Ok(())
+}
+
+/// Reads an object of a log bucket through the session as one file named `name`:
+/// `fetched` is the `fetch()` of its presigned URL, started when its message arrived (so
+/// the requests of the next objects are in flight while this one is parsed). An object up
+/// to [`SMALL_FILE_BYTES`] is read whole, a bigger one streamed. A refusal or a lost
+/// connection becomes a note on the file, and `progress.unread` is set when nothing of it
+/// was read: the page then leaves it out of what the analysis counts, and the next run
+/// reads it.
+pub(super) async fn read_url<S: Sink>(
+    job: f64,
+    fetched: js_sys::Promise,
+    name: &str,
+    size: u64,
+    session: &mut Session<S>,
+    progress: &mut Progress,
+) -> io::Result<()> {
+    session.begin_file(name);
+    session.file_size(size);
+    let response: Response = match JsFuture::from(fetched).await {
+        Ok(r) => r.unchecked_into(),
+        Err(e) => {
+            progress.unread = Some(name.to_string());
+            session.read_error(&format!(
+                "the bucket could not be reached (was the connection lost?); the next run reads it ({})",
+                js_error_text(&e)
+            ));
+            return session.end_file();
+        }
+    };
+    if !response.ok() {
+        let body = match response.text() {
+            Ok(p) => JsFuture::from(p).await.ok().and_then(|t| t.as_string()),
+            Err(_) => None,
+        };
+        let why = crate::s3::refusal(response.status(), &body.unwrap_or_default(), name, "");
+        progress.unread = Some(name.to_string());
+        session.read_error(&format!("{why}; it was not read"));
+        return session.end_file();
+    }
+    if size <= SMALL_FILE_BYTES {
+        let bytes = match response.array_buffer() {
+            Ok(p) => JsFuture::from(p).await,
+            Err(e) => Err(e),
+        };
+        match bytes {
+            Ok(buffer) => {
+                let data = Uint8Array::new(&buffer).to_vec();
+                session.push(&data)?;
+                progress.bytes += data.len() as u64;
+                if data.len() as u64 != size {
+                    session.read_error(&short_read(data.len() as u64, size));
+                }
+            }
+            Err(e) => {
+                progress.unread = Some(name.to_string());
+                session.read_error(&connection_lost(&e));
+            }
+        }
+        return session.end_file();
+    }
+    match response.body() {
+        Some(stream) => {
+            read_stream(
+                Some(job),
+                &stream,
+                Some(size),
+                session,
+                progress,
+                None,
+                connection_lost,
+            )
+            .await
+        }
+        None => session.end_file(),
+    }
+}
+
+fn connection_lost(e: &JsValue) -> String {
+    format!(
+        "the connection to the bucket was lost while it was read; what was read is counted ({})",
+        js_error_text(e)
+    )
 }
 
 /// Bytes read into one buffer at a time by a BYOB reader.
