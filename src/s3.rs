@@ -172,46 +172,68 @@ pub fn retryable(status: u16) -> bool {
 /// The bucket CORS configuration (the S3 console's JSON) that lets a page served from
 /// `origin` list and read the bucket: GET and HEAD from that origin only. The page's
 /// requests are presigned URLs (the signature in the query string), so they are simple
-/// requests that need no allowed header (and no preflight); `x-amz-bucket-region` is exposed so a bucket
-/// asked in the wrong region can be followed.
+/// requests that need no allowed header (and no preflight); `x-amz-bucket-region` is
+/// exposed so a bucket asked in the wrong region can be followed.
 pub fn cors_rule(origin: &str) -> String {
-    serde_json::to_string_pretty(&serde_json::json!([{
-        "AllowedOrigins": [origin],
-        "AllowedMethods": ["GET", "HEAD"],
-        "ExposeHeaders": ["x-amz-bucket-region"],
-        "MaxAgeSeconds": 3000
-    }]))
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Rule<'a> {
+        allowed_origins: [&'a str; 1],
+        allowed_methods: [&'a str; 2],
+        expose_headers: [&'a str; 1],
+        max_age_seconds: u32,
+    }
+    serde_json::to_string_pretty(&[Rule {
+        allowed_origins: [origin],
+        allowed_methods: ["GET", "HEAD"],
+        expose_headers: ["x-amz-bucket-region"],
+        max_age_seconds: 3000,
+    }])
     .expect("JSON")
 }
 
 /// The read-only IAM policy for a key that lists `prefix` in `bucket` and reads its
 /// objects, and nothing else.
 pub fn iam_policy(bucket: &str, prefix: &str) -> String {
-    let bucket = if bucket.is_empty() {
-        "LOG-BUCKET"
-    } else {
-        bucket
-    };
-    let mut list = serde_json::json!({
-        "Sid": "ListTheLogs",
-        "Effect": "Allow",
-        "Action": "s3:ListBucket",
-        "Resource": format!("arn:aws:s3:::{bucket}")
-    });
-    if !prefix.is_empty() {
-        list["Condition"] =
-            serde_json::json!({ "StringLike": { "s3:prefix": [format!("{prefix}*")] } });
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Statement {
+        sid: &'static str,
+        effect: &'static str,
+        action: &'static str,
+        resource: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        condition: Option<serde_json::Value>,
     }
-    serde_json::to_string_pretty(&serde_json::json!({
-        "Version": "2012-10-17",
-        "Statement": [list, {
-            "Sid": "ReadTheLogs",
-            "Effect": "Allow",
-            "Action": "s3:GetObject",
-            "Resource": format!("arn:aws:s3:::{bucket}/{prefix}*")
-        }]
-    }))
-    .expect("JSON")
+    #[derive(serde::Serialize)]
+    #[serde(rename_all = "PascalCase")]
+    struct Policy {
+        version: &'static str,
+        statement: [Statement; 2],
+    }
+    let bucket = if bucket.is_empty() { "LOG-BUCKET" } else { bucket };
+    let policy = Policy {
+        version: "2012-10-17",
+        statement: [
+            Statement {
+                sid: "ListTheLogs",
+                effect: "Allow",
+                action: "s3:ListBucket",
+                resource: format!("arn:aws:s3:::{bucket}"),
+                condition: (!prefix.is_empty()).then(|| {
+                    serde_json::json!({ "StringLike": { "s3:prefix": [format!("{prefix}*")] } })
+                }),
+            },
+            Statement {
+                sid: "ReadTheLogs",
+                effect: "Allow",
+                action: "s3:GetObject",
+                resource: format!("arn:aws:s3:::{bucket}/{prefix}*"),
+                condition: None,
+            },
+        ],
+    };
+    serde_json::to_string_pretty(&policy).expect("JSON")
 }
 
 #[cfg(test)]

@@ -9,73 +9,17 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import {
-  cli, delivery, dist, downloadBytes, launch, METRICS, openPage, serve, SUMMARY_EXPORTS, waitDone, weeklyRows, weeklyTable,
+  cli, del, delivery, dist, downloadBytes, freePort, launch, METRICS, openPage, put, serve, startMoto, SUMMARY_EXPORTS, upload,
+  waitDone, weeklyRows, weeklyTable,
 } from './support.mjs';
 
 const KEY = 'AKIAIOSFODNN7EXAMPLE';
 const SECRET = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY';
 const WRONG_KEY = 'AKIAWRONGKEY00000000';
-
-const freePort = () => new Promise((resolve) => {
-  const s = net.createServer();
-  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
-});
-
-/** moto's server: S3LOGDROP_MOTO_SERVER, the venv .ci/setup makes, or the PATH's. */
-function motoServer() {
-  if (process.env.S3LOGDROP_MOTO_SERVER) return process.env.S3LOGDROP_MOTO_SERVER;
-  const venv = path.join(os.homedir(), '.cache/s3logdrop/moto/bin/moto_server');
-  return fs.existsSync(venv) ? venv : 'moto_server';
-}
-
-async function startMoto() {
-  const port = await freePort();
-  const child = spawn(motoServer(), ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
-  const url = `http://127.0.0.1:${port}`;
-  for (let t = 0; ; t++) {
-    try { await fetch(url); break; } catch (_) { /* not up yet */ }
-    assert.ok(t < 600, "moto's server did not start: run bash .ci/setup");
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return { child, url };
-}
-
-/** PUTs a bucket or an object (moto takes unsigned requests). */
-async function put(s3, p, body) {
-  const r = await fetch(`${s3}/${p}`, { method: 'PUT', body });
-  assert.ok(r.ok, `PUT ${p}: ${r.status}`);
-}
-
-/** Uploads every file under `dir` as `prefix` + its path there; returns the keys. */
-async function upload(s3, bucket, dir, prefix) {
-  const keys = [];
-  const walk = async (d) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      if (e.isDirectory()) await walk(p);
-      else {
-        const key = prefix + path.relative(dir, p).split(path.sep).join('/');
-        await put(s3, `${bucket}/${key}`, fs.readFileSync(p));
-        keys.push(key);
-      }
-    }
-  };
-  await walk(dir);
-  return keys.sort();
-}
-
-/** DELETEs an object (moto wants an Authorization header on a DELETE, any will do). */
-function del(s3, p) {
-  return fetch(`${s3}/${p}`, {
-    method: 'DELETE',
-    headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKIATEST/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0' },
-  });
-}
 
 /**
  * A second endpoint in front of moto, as a real bucket can answer: with `cors` false,

@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { before, after } from 'node:test';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
@@ -364,3 +365,64 @@ export function crlfBigFile() {
   assert.equal(data[cut], 0x0a);
   return data;
 }
+
+// A local S3 for the bucket tests and benchmark: moto's server, which .ci/setup installs.
+
+/** A free port on 127.0.0.1. */
+export const freePort = () => new Promise((resolve) => {
+  const s = net.createServer();
+  s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => resolve(port)); });
+});
+
+/** moto's server: S3LOGDROP_MOTO_SERVER, the venv .ci/setup makes, or the PATH's. */
+function motoServer() {
+  if (process.env.S3LOGDROP_MOTO_SERVER) return process.env.S3LOGDROP_MOTO_SERVER;
+  const venv = path.join(os.homedir(), '.cache/s3logdrop/moto/bin/moto_server');
+  return fs.existsSync(venv) ? venv : 'moto_server';
+}
+
+/** moto's server (a local S3) on a free port: `{child, url}`. */
+export async function startMoto() {
+  const port = await freePort();
+  const child = spawn(motoServer(), ['-H', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+  const url = `http://127.0.0.1:${port}`;
+  for (let t = 0; ; t++) {
+    try { await fetch(url); break; } catch (_) { /* not up yet */ }
+    assert.ok(t < 600, "moto's server did not start: run bash .ci/setup");
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { child, url };
+}
+
+/** PUTs a bucket or an object (moto takes unsigned requests). */
+export async function put(s3, p, body) {
+  const r = await fetch(`${s3}/${p}`, { method: 'PUT', body });
+  assert.ok(r.ok, `PUT ${p}: ${r.status}`);
+}
+
+/** Uploads every file under `dir` as `prefix` + its path there; returns the keys. */
+export async function upload(s3, bucket, dir, prefix) {
+  const keys = [];
+  const walk = async (d) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) await walk(p);
+      else {
+        const key = prefix + path.relative(dir, p).split(path.sep).join('/');
+        await put(s3, `${bucket}/${key}`, fs.readFileSync(p));
+        keys.push(key);
+      }
+    }
+  };
+  await walk(dir);
+  return keys.sort();
+}
+
+/** DELETEs an object (moto wants an Authorization header on a DELETE, any will do). */
+export function del(s3, p) {
+  return fetch(`${s3}/${p}`, {
+    method: 'DELETE',
+    headers: { authorization: 'AWS4-HMAC-SHA256 Credential=AKIATEST/20260101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0' },
+  });
+}
+
