@@ -210,3 +210,37 @@ test('each problem with the bucket says what happened, in words', async () => {
     await context.close();
   }
 });
+
+test('Firefox reads the bucket too, and tells a missing CORS rule from no connection', async () => {
+  const puppeteer = (await import('puppeteer-core')).default;
+  const executablePath = process.env.FIREFOX || '/usr/bin/firefox-esr';
+  assert.ok(fs.existsSync(executablePath), 'Firefox ESR is installed (bash .ci/setup)');
+  const browser = await puppeteer.launch({ browser: 'firefox', executablePath, headless: true });
+  try {
+    const context = await browser.createBrowserContext();
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(env.server.url);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 60_000 });
+    const fill = (fields) => page.evaluate((f) => {
+      document.getElementById('bucket-panel').open = true;
+      for (const [id, v] of Object.entries(f)) document.getElementById(id).value = v;
+      document.getElementById('s3-read').click();
+    }, fields);
+    await fill({ 's3-bucket': 'lab-logs', 's3-prefix': 'logs/', 's3-endpoint': env.noCors.url, 's3-key': KEY, 's3-secret': SECRET });
+    await page.waitForSelector('[data-testid=s3-error]:not([hidden])', { timeout: 30_000 });
+    assert.match(await page.$eval('[data-testid=s3-error]', (n) => n.textContent), /CORS rule must allow this page/);
+    await fill({ 's3-endpoint': env.moto.url });
+    await page.waitForSelector('body[data-state="done"]', { timeout: 120_000 });
+    const shown = await page.evaluate(() => Object.fromEntries(
+      Array.from(document.querySelectorAll('[data-testid=results] [data-metric]'), (d) => [d.dataset.metric, Number(d.dataset.value)])));
+    const want = cliOverBucket(path.join(env.work, 'cli-bucket-firefox'));
+    for (const m of METRICS) assert.equal(shown[m], want[m], `Firefox: summary ${m}`);
+    // Firefox reports the CORS refusal asked for above in the console; nothing else.
+    assert.deepEqual(errors.filter((e) => !e.includes('Cross-Origin Request Blocked')), []);
+    await context.close();
+  } finally {
+    await browser.close();
+  }
+});
