@@ -211,7 +211,11 @@ pub fn iam_policy(bucket: &str, prefix: &str) -> String {
         version: &'static str,
         statement: [Statement; 2],
     }
-    let bucket = if bucket.is_empty() { "LOG-BUCKET" } else { bucket };
+    let bucket = if bucket.is_empty() {
+        "LOG-BUCKET"
+    } else {
+        bucket
+    };
     let policy = Policy {
         version: "2012-10-17",
         statement: [
@@ -220,9 +224,9 @@ pub fn iam_policy(bucket: &str, prefix: &str) -> String {
                 effect: "Allow",
                 action: "s3:ListBucket",
                 resource: format!("arn:aws:s3:::{bucket}"),
-                condition: (!prefix.is_empty()).then(|| {
-                    serde_json::json!({ "StringLike": { "s3:prefix": [format!("{prefix}*")] } })
-                }),
+                condition: (!prefix.is_empty()).then(
+                    || serde_json::json!({ "StringLike": { "s3:prefix": [format!("{prefix}*")] } }),
+                ),
             },
             Statement {
                 sid: "ReadTheLogs",

@@ -2,7 +2,9 @@
 //! server, installed by `.ci/setup`): every output equals the CLI's on the same objects
 //! copied into a folder, byte for byte; with a snapshot a second run reads only the
 //! objects added since; a missing bucket, an empty prefix and an endpoint that does not
-//! answer each give their message.
+//! answer each give their message. A fake endpoint (`Fake`) plays what moto cannot: keys
+//! refused, throttling, an object gone after the listing, an instance's or a container's
+//! role.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -304,4 +306,273 @@ fn parts_read_by_separate_processes_merge_into_one_run() {
         );
         assert!(x == y, "{f}");
     }
+}
+
+/// A request a [`Fake`] server saw: its method, path with query, and headers (lowercase).
+#[derive(Clone, Debug)]
+struct Seen {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+}
+
+/// An HTTP server on a free port that answers each request with what `answer` says
+/// (status, body), and keeps every request: plays what a real S3 (or the metadata
+/// service of an EC2 instance) answers where moto cannot (refused keys, throttling, an
+/// object gone after the listing).
+struct Fake {
+    url: String,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<Seen>>>,
+}
+
+impl Fake {
+    fn start(answer: impl Fn(&Seen) -> (u16, String) + Send + Sync + 'static) -> Fake {
+        use std::io::{BufRead, BufReader, Write};
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (log, answer) = (seen.clone(), std::sync::Arc::new(answer));
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { return };
+                let (log, answer) = (log.clone(), answer.clone());
+                std::thread::spawn(move || {
+                    let mut reader = BufReader::new(stream.try_clone().unwrap());
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).is_err() {
+                        return;
+                    }
+                    let mut parts = line.split_whitespace();
+                    let (method, path) = (
+                        parts.next().unwrap_or("").to_string(),
+                        parts.next().unwrap_or("").to_string(),
+                    );
+                    let mut headers = Vec::new();
+                    loop {
+                        let mut h = String::new();
+                        if reader.read_line(&mut h).is_err() || h.trim().is_empty() {
+                            break;
+                        }
+                        if let Some((k, v)) = h.split_once(':') {
+                            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+                        }
+                    }
+                    let req = Seen {
+                        method,
+                        path,
+                        headers,
+                    };
+                    let (status, body) = answer(&req);
+                    log.lock().unwrap().push(req);
+                    let mut out = stream;
+                    let _ = write!(
+                        out,
+                        "HTTP/1.1 {status} X\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                });
+            }
+        });
+        Fake { url, seen }
+    }
+
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn s3_error(code: &str) -> String {
+    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>m</Message></Error>")
+}
+
+/// A listing of these (key, size).
+fn listing(objects: &[(&str, usize)]) -> String {
+    let contents: String = objects
+        .iter()
+        .map(|(k, n)| format!("<Contents><Key>{k}</Key><LastModified>2024-01-01T00:00:00.000Z</LastModified><ETag>\"e\"</ETag><Size>{n}</Size><StorageClass>STANDARD</StorageClass></Contents>"))
+        .collect();
+    format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>b</Name><Prefix>logs/</Prefix><KeyCount>{}</KeyCount><MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>{contents}</ListBucketResult>", objects.len())
+}
+
+/// `analyze` against a fake endpoint, with the given environment (no other credentials).
+fn analyze_at(url: &str, out: &Path, extra: &[&str], env: &[(&str, &str)]) -> std::process::Output {
+    let mut c = bin();
+    c.args(["analyze", "s3://b/logs/", "--out"])
+        .arg(out)
+        .args(["--endpoint-url", url])
+        .args(extra)
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")
+        .env_remove("AWS_CONTAINER_CREDENTIALS_FULL_URI")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+        .env("AWS_CONFIG_FILE", "/nonexistent")
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().unwrap()
+}
+
+const LOG_LINE: &str = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be lab-bucket [06/Feb/2019:00:00:38 +0000] 192.0.2.3 - 3E57427F3EXAMPLE REST.GET.OBJECT data/file.nc \"GET /lab-bucket/data/file.nc HTTP/1.1\" 200 - 1000 1000 70 10 \"-\" \"curl/8.0\" - s9lzHYrFp76ZVxRcpX9+5cjAnEH2ROuNkd2BHfIa6UkFVdtjf5mKR3/eTPFvsiP/XV/VLi31234= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader lab-bucket.s3.us-west-1.amazonaws.com TLSV1.2 - -\n";
+
+#[test]
+fn a_refused_key_and_throttling_are_said_in_words() {
+    let s3 = Fake::start(|_| (403, s3_error("InvalidAccessKeyId")));
+    let o = analyze_at(
+        &s3.url,
+        &tmp("f1"),
+        &[],
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIAWRONG"),
+            ("AWS_SECRET_ACCESS_KEY", "x"),
+        ],
+    );
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("S3 does not know this access key ID"));
+    let s3 = Fake::start(|_| (403, s3_error("SignatureDoesNotMatch")));
+    let o = analyze_at(
+        &s3.url,
+        &tmp("f2"),
+        &[],
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIA"),
+            ("AWS_SECRET_ACCESS_KEY", "wrong"),
+        ],
+    );
+    assert!(String::from_utf8_lossy(&o.stderr).contains("the secret access key does not match"));
+    // Throttled twice, then answered: retried with backoff, and read.
+    let n = std::sync::atomic::AtomicUsize::new(0);
+    let s3 = Fake::start(move |r| {
+        if n.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 2 {
+            (503, s3_error("SlowDown"))
+        } else if r.path.contains("list-type=2") {
+            (200, listing(&[("logs/a", LOG_LINE.len())]))
+        } else {
+            (200, LOG_LINE.to_string())
+        }
+    });
+    let r = json(&analyze_at(&s3.url, &tmp("f3"), &[], &[]));
+    assert_eq!(r["downloads"], 1);
+    assert_eq!(s3.seen().len(), 4, "two refusals, the listing, the object");
+}
+
+#[test]
+fn an_object_gone_after_the_listing_is_a_note_and_read_by_the_next_run() {
+    let gone = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let g = gone.clone();
+    let s3 = Fake::start(move |r| {
+        if r.path.contains("list-type=2") {
+            (
+                200,
+                listing(&[("logs/a", LOG_LINE.len()), ("logs/b", LOG_LINE.len())]),
+            )
+        } else if r.path.starts_with("/b/logs/b") && g.load(std::sync::atomic::Ordering::SeqCst) {
+            (404, s3_error("NoSuchKey"))
+        } else {
+            (200, LOG_LINE.to_string())
+        }
+    });
+    let dir = tmp("gone");
+    let snap = dir.join("s.s3ld");
+    let snap = snap.to_str().unwrap();
+    let r = json(&analyze_at(
+        &s3.url,
+        &dir.join("o1"),
+        &["--snapshot", snap],
+        &[],
+    ));
+    assert_eq!(r["downloads"], 1, "the object that was there is counted");
+    let notes = r["file_notes"].to_string();
+    assert!(
+        notes.contains("logs/b") && notes.contains("deleted after it was listed"),
+        "{notes}"
+    );
+    // Back (a retry that worked, a restore): the next run reads only that one.
+    gone.store(false, std::sync::atomic::Ordering::SeqCst);
+    let before = s3.seen().len();
+    let r = json(&analyze_at(
+        &s3.url,
+        &dir.join("o2"),
+        &["--snapshot", snap],
+        &[],
+    ));
+    assert_eq!(r["downloads"], 2);
+    let gets: Vec<String> = s3.seen()[before..]
+        .iter()
+        .filter(|s| !s.path.contains("list-type"))
+        .map(|s| s.path.clone())
+        .collect();
+    assert_eq!(gets.len(), 1, "{gets:?}");
+    assert_eq!(gets[0].split('?').next(), Some("/b/logs/b"), "{gets:?}");
+}
+
+#[test]
+fn an_ec2_instance_role_signs_the_requests() {
+    // IMDSv2: a token (PUT), the role's name, then its temporary credentials.
+    let imds = Fake::start(|r| {
+        match (r.method.as_str(), r.path.as_str()) {
+        ("PUT", "/latest/api/token") => (200, "TOKEN-1".into()),
+        (_, p) if !r.headers.iter().any(|(k, v)| k == "x-aws-ec2-metadata-token" && v == "TOKEN-1") => (401, format!("no token for {p}")),
+        ("GET", "/latest/meta-data/iam/security-credentials/") => (200, "lab-role\n".into()),
+        ("GET", "/latest/meta-data/iam/security-credentials/lab-role") => (200, r#"{"Code":"Success","AccessKeyId":"ASIAROLEKEY","SecretAccessKey":"s","Token":"tok","Expiration":"2099-01-01T00:00:00Z"}"#.into()),
+        _ => (404, String::new()),
+    }
+    });
+    let s3 = Fake::start(|r| {
+        if r.path.contains("list-type=2") {
+            (200, listing(&[("logs/a", LOG_LINE.len())]))
+        } else {
+            (200, LOG_LINE.to_string())
+        }
+    });
+    let r = json(&analyze_at(
+        &s3.url,
+        &tmp("role"),
+        &[],
+        &[
+            ("AWS_EC2_METADATA_DISABLED", "false"),
+            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", &imds.url),
+        ],
+    ));
+    assert_eq!(r["downloads"], 1);
+    for s in s3.seen() {
+        assert!(
+            s.path.contains("X-Amz-Credential=ASIAROLEKEY%2F"),
+            "signed with the role's key: {}",
+            s.path
+        );
+        assert!(
+            s.path.contains("X-Amz-Security-Token=tok"),
+            "with its session token: {}",
+            s.path
+        );
+    }
+    // A container's role (ECS, AWS Batch) comes first, with its authorization token.
+    let ecs = Fake::start(|r| {
+        if r.headers
+            .iter()
+            .any(|(k, v)| k == "authorization" && v == "Bearer abc")
+        {
+            (200, r#"{"AccessKeyId":"ASIATASKKEY","SecretAccessKey":"s","Token":"t2","Expiration":"2099-01-01T00:00:00Z"}"#.into())
+        } else {
+            (401, String::new())
+        }
+    });
+    let full = format!("{}/v2/credentials/x", ecs.url);
+    let before = s3.seen().len();
+    json(&analyze_at(
+        &s3.url,
+        &tmp("task"),
+        &[],
+        &[
+            ("AWS_CONTAINER_CREDENTIALS_FULL_URI", &full),
+            ("AWS_CONTAINER_AUTHORIZATION_TOKEN", "Bearer abc"),
+        ],
+    ));
+    assert!(s3.seen()[before..]
+        .iter()
+        .all(|s| s.path.contains("X-Amz-Credential=ASIATASKKEY%2F")));
 }

@@ -6,7 +6,8 @@
 //! Requests are signed with AWS Signature V4 by `rusty-s3` (sans-IO: it makes presigned
 //! URLs and parses the listing) and sent by `ureq`. Credentials, in order: the
 //! environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`), then
-//! `~/.aws/credentials` (`--profile`, else `AWS_PROFILE`, else `default`); none: unsigned
+//! `~/.aws/credentials` (`--profile`, else `AWS_PROFILE`, else `default`), then the
+//! machine's role (a container's, an EC2 instance's: [`machine_role`]); none: unsigned
 //! requests. The region: `--region`, `AWS_REGION`, `AWS_DEFAULT_REGION`,
 //! `~/.aws/config`, else `us-east-1`; a bucket in another region is followed (S3 names it
 //! in its answer). `--endpoint-url` for S3-compatible stores and tests (path-style URLs).
@@ -85,8 +86,76 @@ fn credentials(profile: Option<&str>) -> Result<Option<rusty_s3::Credentials>, S
         _ if profile.is_some() => Err(format!(
             "the profile {name} has no aws_access_key_id and aws_secret_access_key in ~/.aws/credentials"
         )),
-        _ => Ok(None),
+        _ => Ok(machine_role()),
     }
+}
+
+/// The temporary credentials of the machine's role, as AWS's SDKs find them after the
+/// environment and the files: a container's (ECS, AWS Batch, EKS Pod Identity:
+/// `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` or `_FULL_URI`, with
+/// `AWS_CONTAINER_AUTHORIZATION_TOKEN`), else an EC2 instance's (IMDSv2 at
+/// `AWS_EC2_METADATA_SERVICE_ENDPOINT`, default `http://169.254.169.254`, unless
+/// `AWS_EC2_METADATA_DISABLED=true`). None when there is no role (a laptop: the metadata
+/// address does not answer within a second), and the requests go unsigned. Read once per
+/// run: a run longer than the role's credentials live (hours) is not refreshed.
+fn machine_role() -> Option<rusty_s3::Credentials> {
+    let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_connect(Some(Duration::from_secs(1)))
+        .timeout_global(Some(Duration::from_secs(5)))
+        .build()
+        .into();
+    let from_json = |text: &str| -> Option<rusty_s3::Credentials> {
+        let v: serde_json::Value = serde_json::from_str(text).ok()?;
+        let field = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+        let (key, secret) = (field("AccessKeyId")?, field("SecretAccessKey")?);
+        Some(match field("Token") {
+            Some(t) => rusty_s3::Credentials::new_with_token(key, secret, t),
+            None => rusty_s3::Credentials::new(key, secret),
+        })
+    };
+    let body = |r: ureq::http::Response<ureq::Body>| -> Option<String> {
+        r.status()
+            .is_success()
+            .then(|| r.into_body().read_to_string().ok())
+            .flatten()
+    };
+    let container = var("AWS_CONTAINER_CREDENTIALS_FULL_URI").or_else(|| {
+        var("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI").map(|p| format!("http://169.254.170.2{p}"))
+    });
+    if let Some(url) = container {
+        let mut req = agent.get(&url);
+        if let Some(t) = var("AWS_CONTAINER_AUTHORIZATION_TOKEN") {
+            req = req.header("Authorization", t);
+        }
+        return req.call().ok().and_then(body).and_then(|t| from_json(&t));
+    }
+    if var("AWS_EC2_METADATA_DISABLED").is_some_and(|v| v.eq_ignore_ascii_case("true")) {
+        return None;
+    }
+    let base =
+        var("AWS_EC2_METADATA_SERVICE_ENDPOINT").unwrap_or_else(|| "http://169.254.169.254".into());
+    let base = base.trim_end_matches('/');
+    let token = agent
+        .put(format!("{base}/latest/api/token"))
+        .header("X-aws-ec2-metadata-token-ttl-seconds", "21600")
+        .send_empty()
+        .ok()
+        .and_then(body)?;
+    let get = |path: &str| {
+        agent
+            .get(format!(
+                "{base}/latest/meta-data/iam/security-credentials/{path}"
+            ))
+            .header("X-aws-ec2-metadata-token", token.trim())
+            .call()
+            .ok()
+            .and_then(body)
+    };
+    let role = get("")?;
+    let role = role.lines().next()?.trim().to_string();
+    from_json(&get(&role)?)
 }
 
 fn region(args: &S3Args) -> String {
