@@ -365,9 +365,15 @@ impl Fake {
                     let (status, body) = answer(&req);
                     log.lock().unwrap().push(req);
                     let mut out = stream;
+                    // CUT_SHORT: the whole length announced, half of the body sent, the
+                    // connection closed (a connection lost midway).
+                    let (status, sent) = match status {
+                        CUT_SHORT => (200, &body[..body.len() / 2]),
+                        s => (s, &body[..]),
+                    };
                     let _ = write!(
                         out,
-                        "HTTP/1.1 {status} X\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        "HTTP/1.1 {status} X\r\nContent-Type: application/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{sent}",
                         body.len()
                     );
                 });
@@ -380,6 +386,9 @@ impl Fake {
         self.seen.lock().unwrap().clone()
     }
 }
+
+/// A [`Fake`]'s answer status for a body cut off halfway (the connection lost midway).
+const CUT_SHORT: u16 = 599;
 
 fn s3_error(code: &str) -> String {
     format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>{code}</Code><Message>m</Message></Error>")
@@ -575,4 +584,44 @@ fn an_ec2_instance_role_signs_the_requests() {
     assert!(s3.seen()[before..]
         .iter()
         .all(|s| s.path.contains("X-Amz-Credential=ASIATASKKEY%2F")));
+}
+
+#[test]
+fn a_connection_lost_midway_is_picked_up_where_it_stopped() {
+    // A log object of many lines; its first GET stops halfway, the next asks for the rest.
+    let object: String = LOG_LINE.repeat(50);
+    let whole = object.clone();
+    let s3 = Fake::start(move |r| {
+        let range = r
+            .headers
+            .iter()
+            .find(|(k, _)| k == "range")
+            .map(|(_, v)| v.clone());
+        if r.path.contains("list-type=2") {
+            (200, listing(&[("logs/a", whole.len())]))
+        } else if let Some(range) = range {
+            let from: usize = range
+                .trim_start_matches("bytes=")
+                .trim_end_matches('-')
+                .parse()
+                .unwrap();
+            (206, whole[from..].to_string())
+        } else {
+            (CUT_SHORT, whole.clone())
+        }
+    });
+    let r = json(&analyze_at(&s3.url, &tmp("midway"), &[], &[]));
+    assert_eq!(r["downloads"], 50, "every line once: {}", r["file_notes"]);
+    assert_eq!(r["file_notes"].as_array().map(Vec::len), Some(0));
+    let ranges: Vec<String> = s3
+        .seen()
+        .iter()
+        .flat_map(|s| {
+            s.headers
+                .iter()
+                .filter(|(k, _)| k == "range")
+                .map(|(_, v)| v.clone())
+        })
+        .collect();
+    assert_eq!(ranges, vec![format!("bytes={}-", object.len() / 2)]);
 }

@@ -231,12 +231,27 @@ impl Client {
         url: &dyn Fn(&rusty_s3::Bucket, Option<&rusty_s3::Credentials>) -> Url,
         what: &str,
     ) -> Result<ureq::http::Response<ureq::Body>, String> {
+        self.get_from(url, what, 0)
+    }
+
+    /// [`Client::get`] from byte `from` on (`Range: bytes=from-`, not signed: a presigned
+    /// URL signs the host only).
+    fn get_from(
+        &mut self,
+        url: &dyn Fn(&rusty_s3::Bucket, Option<&rusty_s3::Credentials>) -> Url,
+        what: &str,
+        from: u64,
+    ) -> Result<ureq::http::Response<ureq::Body>, String> {
         let mut moved = false;
         let mut tries = 0;
         loop {
             tries += 1;
             let u = url(&self.bucket, self.credentials.as_ref());
-            let resp = match self.agent.get(u.as_str()).call() {
+            let mut req = self.agent.get(u.as_str());
+            if from > 0 {
+                req = req.header("Range", format!("bytes={from}-"));
+            }
+            let resp = match req.call() {
                 Ok(r) => r,
                 Err(e) if tries < TRIES => {
                     let _ = e;
@@ -361,7 +376,7 @@ impl Ahead {
                 st.slots.insert(i, Slot::Fetching);
                 i
             };
-            let got = fetch(&mut client.clone(), &objects[i].0).and_then(|mut r| {
+            let got = fetch(&mut client.clone(), &objects[i].0, objects[i].1).and_then(|mut r| {
                 let mut v = Vec::new();
                 r.read_to_end(&mut v).map(|_| v).map_err(|e| e.to_string())
             });
@@ -372,11 +387,72 @@ impl Ahead {
     }
 }
 
-/// A GET of one object, its body to read.
-fn fetch(c: &mut Client, key: &str) -> Result<Box<dyn Read + Send>, String> {
+/// A GET of one object, its body to read; a connection lost midway is picked up where
+/// it stopped.
+fn fetch(c: &mut Client, key: &str, size: u64) -> Result<Box<dyn Read + Send>, String> {
+    let inner = fetch_from(c, key, 0)?;
+    Ok(Box::new(Resuming {
+        client: c.clone(),
+        key: key.to_string(),
+        inner,
+        at: 0,
+        size,
+        tries: 0,
+    }))
+}
+
+fn fetch_from(c: &mut Client, key: &str, from: u64) -> Result<Box<dyn Read + Send>, String> {
     let what = format!("s3://{}/{key}", c.name);
-    let resp = c.get(&|b, cr| s3logdrop::s3::get_url(b, cr, key), &what)?;
+    let resp = c.get_from(&|b, cr| s3logdrop::s3::get_url(b, cr, key), &what, from)?;
+    if from > 0 && resp.status().as_u16() != 206 {
+        return Err(format!(
+            "{what}: S3 did not resume the object at byte {from}"
+        ));
+    }
     Ok(Box::new(resp.into_body().into_reader()))
+}
+
+/// An object's body that, when the connection is lost (an error, or an end before the
+/// listed size), GETs the rest from the byte reached (`Range: bytes=N-`), up to [`TRIES`]
+/// times: the object is read whole or, when S3 stays unreachable, the error is a note on
+/// it (and the run's snapshot does not count it).
+struct Resuming {
+    client: Client,
+    key: String,
+    inner: Box<dyn Read + Send>,
+    at: u64,
+    size: u64,
+    tries: u32,
+}
+
+impl Read for Resuming {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            let lost = match self.inner.read(buf) {
+                Ok(0) if self.at < self.size => io::Error::other(format!(
+                    "the connection ended after {} of {} bytes",
+                    self.at, self.size
+                )),
+                Ok(n) => {
+                    self.at += n as u64;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => e,
+            };
+            if buf.is_empty() || self.tries + 1 >= TRIES {
+                return Err(io::Error::other(format!(
+                    "the connection to S3 was lost after {} of its {} bytes and could not be resumed ({lost})",
+                    self.at, self.size
+                )));
+            }
+            self.tries += 1;
+            backoff(self.tries);
+            if let Ok(r) = fetch_from(&mut self.client, &self.key, self.at) {
+                self.inner = r;
+            }
+        }
+    }
 }
 
 fn read_error(e: String) -> io::Error {
@@ -441,7 +517,8 @@ impl Source for Object {
                 Some(Slot::Taken) | None => {
                     st.slots.insert(self.index, Slot::Taken);
                     drop(st);
-                    return fetch(&mut self.client.clone(), &self.key).map_err(read_error);
+                    return fetch(&mut self.client.clone(), &self.key, self.size)
+                        .map_err(read_error);
                 }
             }
         }
