@@ -441,6 +441,22 @@ fn a_refused_key_and_throttling_are_said_in_words() {
     );
     assert!(!o.status.success());
     assert!(String::from_utf8_lossy(&o.stderr).contains("S3 does not know this access key ID"));
+    // A bucket in another region, at a store that cannot be followed there: said.
+    let s3 = Fake::start(|_| {
+        (
+            400,
+            "<Error><Code>AuthorizationHeaderMalformed</Code><Region>eu-west-1</Region></Error>"
+                .into(),
+        )
+    });
+    let o = analyze_at(&s3.url, &tmp("f0"), &[], &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(
+            "the bucket b is in the region eu-west-1, not the one given: try --region eu-west-1"
+        ),
+        "{err}"
+    );
     let s3 = Fake::start(|_| (403, s3_error("SignatureDoesNotMatch")));
     let o = analyze_at(
         &s3.url,

@@ -264,13 +264,16 @@ impl Client {
             if (200..300).contains(&status) {
                 return Ok(resp);
             }
-            let other_region = resp
+            let header = resp
                 .headers()
                 .get("x-amz-bucket-region")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string)
                 .filter(|r| r != self.bucket.region());
             let body = resp.into_body().read_to_string().unwrap_or_default();
+            // S3 names the bucket's region in a header, or in the refusal's <Region>.
+            let other_region =
+                header.or_else(|| s3logdrop::s3::other_region(&body, self.bucket.region()));
             if let (Some(r), false, None) = (&other_region, moved, &self.endpoint) {
                 // The bucket is in another region: ask there.
                 self.bucket = bucket(None, &self.name, r)?;
@@ -282,11 +285,14 @@ impl Client {
                 backoff(tries);
                 continue;
             }
-            let mut msg = refusal(status, &body, what, &self.name);
-            if let Some(r) = other_region {
-                msg.push_str(&format!(" (the bucket is in {r}: try --region {r})"));
-            }
-            return Err(msg);
+            let msg = refusal(status, &body, what, &self.name);
+            return Err(match other_region {
+                Some(r) if !msg.contains(&r) => {
+                    format!("{msg} (the bucket is in {r}: try --region {r})")
+                }
+                Some(r) => format!("{msg}: try --region {r}"),
+                None => msg,
+            });
         }
     }
 
