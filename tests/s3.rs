@@ -429,45 +429,42 @@ const LOG_LINE: &str = "79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7c
 
 #[test]
 fn a_refused_key_and_throttling_are_said_in_words() {
-    let s3 = Fake::start(|_| (403, s3_error("InvalidAccessKeyId")));
-    let o = analyze_at(
-        &s3.url,
-        &tmp("f1"),
-        &[],
-        &[
-            ("AWS_ACCESS_KEY_ID", "AKIAWRONG"),
-            ("AWS_SECRET_ACCESS_KEY", "x"),
-        ],
-    );
-    assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("S3 does not know this access key ID"));
-    // A bucket in another region, at a store that cannot be followed there: said.
-    let s3 = Fake::start(|_| {
+    // Each refusal, from any request, and the sentence it must give.
+    let region =
+        "<Error><Code>AuthorizationHeaderMalformed</Code><Region>eu-west-1</Region></Error>";
+    let cases = [
+        (
+            403,
+            s3_error("InvalidAccessKeyId"),
+            "S3 does not know this access key ID",
+        ),
+        (
+            403,
+            s3_error("SignatureDoesNotMatch"),
+            "the secret access key does not match",
+        ),
+        (
+            403,
+            s3_error("AccessDenied"),
+            "the key needs s3:ListBucket on the bucket",
+        ),
+        // A bucket in another region, at a store that cannot be followed there: said.
         (
             400,
-            "<Error><Code>AuthorizationHeaderMalformed</Code><Region>eu-west-1</Region></Error>"
-                .into(),
-        )
-    });
-    let o = analyze_at(&s3.url, &tmp("f0"), &[], &[]);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        err.contains(
-            "the bucket b is in the region eu-west-1, not the one given: try --region eu-west-1"
+            region.to_string(),
+            "the bucket b is in the region eu-west-1, not the one given: try --region eu-west-1",
         ),
-        "{err}"
-    );
-    let s3 = Fake::start(|_| (403, s3_error("SignatureDoesNotMatch")));
-    let o = analyze_at(
-        &s3.url,
-        &tmp("f2"),
-        &[],
-        &[
-            ("AWS_ACCESS_KEY_ID", "AKIA"),
-            ("AWS_SECRET_ACCESS_KEY", "wrong"),
-        ],
-    );
-    assert!(String::from_utf8_lossy(&o.stderr).contains("the secret access key does not match"));
+    ];
+    for (i, (status, body, said)) in cases.into_iter().enumerate() {
+        let s3 = Fake::start(move |_| (status, body.clone()));
+        let keys = [
+            ("AWS_ACCESS_KEY_ID", "AKIAWRONG"),
+            ("AWS_SECRET_ACCESS_KEY", "x"),
+        ];
+        let o = analyze_at(&s3.url, &tmp(&format!("f{i}")), &[], &keys);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(said), "{said}: {err}");
+    }
     // Throttled twice, then answered: retried with backoff, and read.
     let n = std::sync::atomic::AtomicUsize::new(0);
     let s3 = Fake::start(move |r| {

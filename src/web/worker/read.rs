@@ -227,14 +227,7 @@ pub(super) async fn read_url<S: Sink>(
             Err(e) => Err(e),
         };
         match bytes {
-            Ok(buffer) => {
-                let data = Uint8Array::new(&buffer).to_vec();
-                session.push(&data)?;
-                progress.bytes += data.len() as u64;
-                if data.len() as u64 != size {
-                    session.read_error(&short_read(data.len() as u64, size));
-                }
-            }
+            Ok(buffer) => push_whole(&buffer, size, session, progress)?,
             Err(e) => {
                 progress.unread = Some(name.to_string());
                 session.read_error(&connection_lost(&e));
@@ -349,17 +342,27 @@ pub(super) async fn read_prefetched<S: Sink>(
     let size = file.size() as u64;
     session.file_size(size);
     match JsFuture::from(bytes).await {
-        Ok(buffer) => {
-            let data = Uint8Array::new(&buffer).to_vec();
-            session.push(&data)?;
-            progress.bytes += data.len() as u64;
-            if data.len() as u64 != size {
-                session.read_error(&short_read(data.len() as u64, size));
-            }
-        }
+        Ok(buffer) => push_whole(&buffer, size, session, progress)?,
         Err(e) => session.read_error(&stopped_reading(&e)),
     }
     session.end_file()
+}
+
+/// Pushes a file read whole (an `ArrayBuffer`) through the session; one shorter than
+/// `size` gets a note.
+fn push_whole<S: Sink>(
+    buffer: &JsValue,
+    size: u64,
+    session: &mut Session<S>,
+    progress: &mut Progress,
+) -> io::Result<()> {
+    let data = Uint8Array::new(buffer).to_vec();
+    session.push(&data)?;
+    progress.bytes += data.len() as u64;
+    if data.len() as u64 != size {
+        session.read_error(&short_read(data.len() as u64, size));
+    }
+    Ok(())
 }
 
 fn stopped_reading(e: &JsValue) -> String {
