@@ -62,8 +62,14 @@ for (const scheme of ['light', 'dark']) {
     await page.fill('textarea[name=exclude_ips]', 'not an address');
     await page.dispatchEvent('textarea[name=exclude_ips]', 'change');
     await page.waitForSelector('[data-testid=settings-error]:not([hidden])');
-    await page.evaluate(() => { const s = document.getElementById('support'); s.textContent = 'A warning.'; s.hidden = false; });
-    assert.deepEqual(await audit(page), [], 'with results, an error and a warning');
+    await page.evaluate(() => {
+      const s = document.getElementById('support'); s.textContent = 'A warning.'; s.hidden = false;
+      // The log bucket's panel (opened above with every details) with its error and its remembered keys.
+      for (const id of ['s3-error', 's3-remembered', 's3-forget']) document.getElementById(id).hidden = false;
+      document.getElementById('s3-error').textContent = 'The bucket was not read.';
+      document.getElementById('s3-remembered').textContent = 'Keys remembered on this computer: AKIA…MPLE.';
+    });
+    assert.deepEqual(await audit(page), [], 'with results, an error and a warning, the bucket panel open');
     // The audit can fail: text of too little contrast is found.
     await page.evaluate(() => { const p = document.createElement('p'); p.textContent = 'faint text'; p.style.color = '#cccccc'; p.style.background = '#ffffff'; document.querySelector('main').append(p); });
     assert.ok((await audit(page)).some((v) => v.id === 'color-contrast'), 'axe reports poor contrast');

@@ -37,6 +37,8 @@ async function proxy(target, { cors, deleteAfterList = null }) {
       res.end('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>InvalidAccessKeyId</Code><Message>The AWS Access Key Id you provided does not exist in our records.</Message></Error>');
       return;
     }
+    // The bucket "slow" answers its listing after two seconds (time to press Cancel).
+    if (url.pathname.startsWith('/slow')) await new Promise((r) => setTimeout(r, 2000));
     const r = await fetch(url, { method: req.method });
     const body = Buffer.from(await r.arrayBuffer());
     if (deleteAfterList && url.searchParams.get('list-type') === '2') {
@@ -193,6 +195,14 @@ test('each problem with the bucket says what happened, in words', async () => {
     await readBucket(page, { endpoint: 'http://127.0.0.1:1' });
     assert.match(await panelError(page), /may not connect to http:\/\/127\.0\.0\.1:1/);
     assert.equal(await page.evaluate(() => document.body.dataset.state), 'idle', 'nothing ran');
+
+    // Cancel while a bucket is listed: nothing read, the page as it was.
+    await readBucket(page, { bucket: 'slow', endpoint: env.refusing.url });
+    await page.waitForSelector('[data-testid=cancel-button]:not([hidden])');
+    await page.click('[data-testid=cancel-button]');
+    await page.waitForFunction(() => document.getElementById('status-text').textContent === 'Cancelled: the bucket was not read.', null, { timeout: 10_000 });
+    assert.equal(await page.evaluate(() => document.body.dataset.state), 'idle');
+    assert.ok(await page.isHidden('[data-testid=s3-error]'), 'a cancel is not an error');
 
     // An object deleted between the listing and its read: a note on it, the rest read.
     await put(env.moto.url, 'gone', '');

@@ -136,18 +136,24 @@ export async function readBucket() {
   const where = `s3://${f.bucket.value.trim()}/${bucket.prefix()}`;
   setState('running');
   f.read.disabled = true;
+  // A big bucket lists for a while (1,000 keys a request): Cancel stops it between pages.
+  const listing = { cancelled: false };
+  state.listing = listing;
+  el.cancel.hidden = false;
   text(el.statusText, `Listing the log files in ${where}…`);
   let objects;
   try {
-    objects = await list(bucket, origin);
+    objects = await list(bucket, origin, listing);
   } catch (e) {
     bucket.free();
     setState(state.analysis ? 'done' : 'idle');
-    text(el.statusText, 'The bucket was not read.');
-    say(e.message || String(e));
+    text(el.statusText, listing.cancelled ? 'Cancelled: the bucket was not read.' : 'The bucket was not read.');
+    if (!listing.cancelled) say(e.message || String(e));
     return;
   } finally {
     f.read.disabled = false;
+    state.listing = null;
+    el.cancel.hidden = true;
   }
   if (objects.length === 0) {
     bucket.free();
@@ -164,11 +170,12 @@ export async function readBucket() {
 }
 
 /** Every object under the prefix, [key, size], in key order (as S3 lists them). */
-async function list(bucket, origin) {
+async function list(bucket, origin, listing) {
   const objects = [];
   let token = '';
   let moved = false;
   for (let tries = 1; ; tries++) {
+    if (listing.cancelled) throw new Error('cancelled');
     let resp;
     try {
       resp = await fetch(bucket.list_url(token), options);

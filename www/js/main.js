@@ -28,7 +28,10 @@ function wire() {
   el.folderInput.addEventListener('change', () => fromInput(el.folderInput));
   el.sample.addEventListener('click', addSamples);
   el.clear.addEventListener('click', clearAll);
-  el.cancel.addEventListener('click', () => cancelRun(true));
+  el.cancel.addEventListener('click', () => {
+    if (state.listing) state.listing.cancelled = true; // a bucket being listed (bucket.js)
+    cancelRun(true);
+  });
   el.form.addEventListener('change', onSettingsChange);
   el.form.addEventListener('submit', (e) => e.preventDefault());
   el.reset.addEventListener('click', resetSettings);

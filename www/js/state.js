@@ -24,6 +24,8 @@ export const state = {
   exported: null,
   /** The log bucket last read (its `LogBucket`: the keys, in the engine's memory). */
   bucket: null,
+  /** `{cancelled}` while a bucket is being listed. */
+  listing: null,
   cancelTimer: null,
   /** Resolved when no run is in progress (see `whenIdle`). */
   idleWaiters: [],
