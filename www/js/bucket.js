@@ -164,6 +164,9 @@ export async function readBucket() {
   }
   if (state.bucket && state.bucket !== bucket && !state.files.some((i) => i.s3 === state.bucket)) state.bucket.free();
   state.bucket = bucket;
+  // The report comes first: the panel folds away, naming what it read.
+  f.panel.open = false;
+  text(f.panel.querySelector('summary'), `Read from the S3 bucket: ${where} (read it again for new logs)`);
   text(el.statusText, `${plural(objects.length, 'log file')} in ${where}.`);
   setState(state.analysis ? 'done' : 'idle');
   addFiles(objects.map(([name, size]) => ({ name, size, s3: bucket })));

@@ -51,7 +51,9 @@ export async function remember(files) {
     await w.close();
     if (state.analysis !== analysis) return;
     say(`Remembered in this browser: the analysis of ${plural(analysis.file_count(), 'log file')}. ` +
-      'Next time, drop the same folder again: only the new files are read.');
+      (files.some((f) => f.s3)
+        ? 'Next time, read the bucket again: only the new files are read.'
+        : 'Next time, drop the same folder again: only the new files are read.'));
     el.body.dataset.remembered = 'true';
   } catch (e) {
     say(`This browser could not remember the analysis (${e.message || e}): everything else works, but next time the logs must be read again.`);
@@ -77,7 +79,7 @@ function open(bytes, from) {
   render();
   const made = analysis.made_at() > 0 ? `, counted on ${when(analysis.made_at())} UTC` : '';
   say(`${from}: ${plural(analysis.file_count(), 'log file')}${made}. ` +
-    'Drop the same folder again to add the new log files: those already counted are skipped.');
+    'Drop the same folder again, or read the bucket again, to add the new log files: those already counted are skipped.');
   setState('done');
 }
 
