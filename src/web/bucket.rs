@@ -125,10 +125,11 @@ impl LogBucket {
     }
 }
 
-/// S3's refusal of a GET of `key` (its status and body) in words (for the workers).
+/// True for an answer worth asking again after a pause (throttling, server errors): the
+/// CLI's rule.
 #[wasm_bindgen]
-pub fn object_refusal(status: u16, body: &str, key: &str) -> String {
-    s3::refusal(status, body, key, "")
+pub fn retryable(status: u16) -> bool {
+    s3::retryable(status)
 }
 
 /// The bucket CORS configuration to paste in the S3 console for a page at `origin`.

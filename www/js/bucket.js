@@ -195,7 +195,7 @@ async function list(bucket, origin, listing) {
         tries--;
         continue;
       }
-      if ([429, 500, 502, 503, 504].includes(resp.status) && tries < TRIES) {
+      if (state.wasm.retryable(resp.status) && tries < TRIES) {
         await pause(Math.min(200 * 2 ** tries, 10_000));
         continue;
       }
