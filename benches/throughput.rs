@@ -7,7 +7,9 @@
 //!
 //! `cargo bench --bench throughput` (size: S3LOGDROP_BENCH_MB, default 1024; runs:
 //! S3LOGDROP_BENCH_RUNS, default 3, the best is reported). `S3LOGDROP_BENCH_ONLY=counter`:
-//! the full analysis with COUNTER off and on, from memory, and what COUNTER remembered.
+//! the full analysis with COUNTER off and on, from memory, and what COUNTER remembered;
+//! `memory`: the full analysis from memory only; `pool`: on all cores only; `report`: the
+//! report and the merge of two halves only.
 
 use s3logdrop::gen::{GenConfig, Generator, Truth};
 use s3logdrop::line::{LineBuffer, LineEvent};
@@ -246,6 +248,46 @@ fn main() {
         println!("memory: full analysis {:.0} MB/s", size / secs / 1e6);
         return;
     }
+    // All cores, as the CLI runs by default: the file cut into byte ranges, one session a
+    // thread, the parts merged; then the CLI's whole job (row exports written, to a sink).
+    let jobs = s3logdrop::pool::default_jobs();
+    let input = [s3logdrop::pool::Input::file(
+        path.clone(),
+        "bench.log".into(),
+    )];
+    let settings = Settings::default();
+    let pooled = |jobs: usize, exports: bool| {
+        let opts = s3logdrop::pool::PoolOptions {
+            exports,
+            ..s3logdrop::pool::PoolOptions::new(jobs, &dir)
+        };
+        let (mut rows, mut rejected) = (std::io::sink(), std::io::sink());
+        if jobs == 1 {
+            let sink = s3logdrop::outputs::FileSink::new(rows, rejected, Default::default());
+            let mut session = Session::with_sink(&settings, sink.unwrap()).unwrap();
+            s3logdrop::pool::run_serial(&mut session, &input, CHUNK).unwrap();
+            session.finish().unwrap().0
+        } else {
+            s3logdrop::pool::run_parallel(
+                &input,
+                &settings,
+                &Default::default(),
+                &opts,
+                &mut rows,
+                &mut rejected,
+            )
+            .unwrap()
+        }
+    };
+    if only == "pool" {
+        // For quick comparisons: the full analysis on all cores, best of the runs.
+        let secs = best(runs, || pooled(jobs, false), check_full);
+        println!(
+            "file: full analysis, {jobs} threads {:.0} MB/s",
+            size / secs / 1e6
+        );
+        return;
+    }
     // The report of the analysis (every period, every dataset, countries, networks): what
     // the CLI and the page do once at the end, in seconds, not MB/s (the address tables
     // unpacked before: best of the runs).
@@ -330,37 +372,6 @@ fn main() {
             best(runs, || full_with(feed, &counter_on), check_full),
         ));
     }
-    // All cores, as the CLI runs by default: the file cut into byte ranges, one session a
-    // thread, the parts merged; then the CLI's whole job (row exports written, to a sink).
-    let jobs = s3logdrop::pool::default_jobs();
-    let input = [s3logdrop::pool::Input::file(
-        path.clone(),
-        "bench.log".into(),
-    )];
-    let settings = Settings::default();
-    let pooled = |jobs: usize, exports: bool| {
-        let opts = s3logdrop::pool::PoolOptions {
-            exports,
-            ..s3logdrop::pool::PoolOptions::new(jobs, &dir)
-        };
-        let (mut rows, mut rejected) = (std::io::sink(), std::io::sink());
-        if jobs == 1 {
-            let sink = s3logdrop::outputs::FileSink::new(rows, rejected, Default::default());
-            let mut session = Session::with_sink(&settings, sink.unwrap()).unwrap();
-            s3logdrop::pool::run_serial(&mut session, &input, CHUNK).unwrap();
-            session.finish().unwrap().0
-        } else {
-            s3logdrop::pool::run_parallel(
-                &input,
-                &settings,
-                &Default::default(),
-                &opts,
-                &mut rows,
-                &mut rejected,
-            )
-            .unwrap()
-        }
-    };
     if jobs > 1 {
         rows.push((
             format!("file: full analysis, {jobs} threads"),

@@ -395,6 +395,8 @@ pub fn run_parallel<P: Write, R: Write>(
                     part.finish().map_or_else(|_| Summary::default(), |r| r.0),
                     settings.reject_samples,
                 );
+                // Its days settled here, on all cores, rather than in the merge below.
+                s.normalize();
                 s
             }));
         }

@@ -95,9 +95,16 @@ impl DatasetAgg {
         self.heads.is_empty()
     }
 
+    /// Room for `days` more days and `users` more (day, user) entries.
+    fn reserve(&mut self, days: usize, users: usize) {
+        self.heads.reserve(days);
+        self.users.reserve(users);
+        self.counts.reserve(users);
+    }
+
     /// Where day `i`'s users start.
     fn start(&self, i: usize) -> usize {
-        i.checked_sub(1).map_or(0, |j| self.heads[j].end)
+        start(&self.heads, i)
     }
 
     /// Adds to the day `day` these downloads, bytes and users (sorted, each once) with
@@ -157,32 +164,12 @@ impl DatasetAgg {
         let (old, old_counts) = (&self.users[range.clone()], &self.counts[range.clone()]);
         let mut merged = Vec::with_capacity(old.len() + users.len());
         let mut merged_counts = Vec::with_capacity(old.len() + users.len());
-        let (mut a, mut b) = (0, 0);
-        while a < old.len() && b < users.len() {
-            match old[a].cmp(&users[b]) {
-                std::cmp::Ordering::Less => {
-                    merged.push(old[a]);
-                    merged_counts.push(old_counts[a]);
-                    a += 1;
-                }
-                std::cmp::Ordering::Greater => {
-                    merged.push(users[b]);
-                    merged_counts.push(counts[b]);
-                    b += 1;
-                }
-                std::cmp::Ordering::Equal => {
-                    let mut c = old_counts[a];
-                    c.add(counts[b]);
-                    merged.push(old[a]);
-                    merged_counts.push(c);
-                    (a, b) = (a + 1, b + 1);
-                }
-            }
-        }
-        merged.extend_from_slice(&old[a..]);
-        merged.extend_from_slice(&users[b..]);
-        merged_counts.extend_from_slice(&old_counts[a..]);
-        merged_counts.extend_from_slice(&counts[b..]);
+        union(
+            (old, old_counts),
+            (users, counts),
+            &mut merged,
+            &mut merged_counts,
+        );
         let grown = merged.len() - range.len();
         self.users.splice(range.clone(), merged);
         self.counts.splice(range, merged_counts);
@@ -193,6 +180,194 @@ impl DatasetAgg {
             h.end += grown;
         }
     }
+
+    /// Adds another summary's days of this dataset, its users as ids of this summary
+    /// (their id `u` is our `ids[u]`; `scratch` is scratch): their users are renumbered and each of their days
+    /// sorted again, then the two lists of days are merged, a day that both have by the
+    /// union of its users.
+    pub(super) fn absorb(
+        &mut self,
+        theirs: &DatasetAgg,
+        ids: &[u32],
+        scratch: &mut (Vec<(u32, UserCount)>, Vec<u32>, Vec<UserCount>),
+    ) {
+        let (pairs, b_users, b_counts) = scratch;
+        pairs.clear();
+        pairs.extend(
+            theirs
+                .users
+                .iter()
+                .zip(&theirs.counts)
+                .map(|(&u, &c)| (ids[u as usize], c)),
+        );
+        let b = &theirs.heads[..];
+        for j in 0..b.len() {
+            pairs[start(b, j)..b[j].end].sort_unstable_by_key(|p| p.0);
+        }
+        b_users.clear();
+        b_counts.clear();
+        b_users.extend(pairs.iter().map(|p| p.0));
+        b_counts.extend(pairs.iter().map(|p| p.1));
+        let after = |h: &DayHead| b.first().is_none_or(|f| h.day < f.day);
+        if self.heads.last().is_none_or(after) {
+            // Their days all come after ours: appended.
+            self.append_run(b, 0, b_users, b_counts);
+            return;
+        }
+        // The merged days are written in place, from the back: first their number and
+        // their users' (a day both have counts its users' union), then each of ours moved
+        // to where it ends up and each of theirs copied in. No new lists (growing ours
+        // reuses memory freed where they were made).
+        let (a_days, a_users) = (self.heads.len(), self.users.len());
+        let (mut days, mut users) = (a_days + b.len(), a_users + b_users.len());
+        let (mut i, mut j) = (0, 0);
+        while i < a_days && j < b.len() {
+            match self.heads[i].day.cmp(&b[j].day) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    days -= 1;
+                    let x = &self.users[self.start(i)..self.heads[i].end];
+                    users -= shared(x, &b_users[start(b, j)..b[j].end]);
+                    (i, j) = (i + 1, j + 1);
+                }
+            }
+        }
+        self.heads.resize(days, DayHead::default());
+        self.users.resize(users, 0);
+        self.counts.resize(users, UserCount::default());
+        // Ours are in 0..i, theirs in 0..j, and the merged days are written below (days,
+        // users): never below where ours are read.
+        let (mut i, mut j) = (a_days, b.len());
+        while j > 0 {
+            let end = users;
+            let (ours, theirs) = (i.checked_sub(1).map(|i| self.heads[i]), b[j - 1]);
+            let head = match ours {
+                Some(h) if h.day > theirs.day => {
+                    let from = self.start(i - 1);
+                    users -= h.end - from;
+                    self.users.copy_within(from..h.end, users);
+                    self.counts.copy_within(from..h.end, users);
+                    i -= 1;
+                    h
+                }
+                Some(h) if h.day == theirs.day => {
+                    let (mut x, from) = (h.end, self.start(i - 1));
+                    let (mut y, b_from) = (theirs.end, start(b, j - 1));
+                    while x > from || y > b_from {
+                        users -= 1;
+                        let (u, c) = match (x > from, y > b_from) {
+                            (true, true) if self.users[x - 1] == b_users[y - 1] => {
+                                let mut c = self.counts[x - 1];
+                                c.add(b_counts[y - 1]);
+                                (x, y) = (x - 1, y - 1);
+                                (b_users[y], c)
+                            }
+                            (true, false) => {
+                                x -= 1;
+                                (self.users[x], self.counts[x])
+                            }
+                            (true, true) if self.users[x - 1] > b_users[y - 1] => {
+                                x -= 1;
+                                (self.users[x], self.counts[x])
+                            }
+                            _ => {
+                                y -= 1;
+                                (b_users[y], b_counts[y])
+                            }
+                        };
+                        self.users[users] = u;
+                        self.counts[users] = c;
+                    }
+                    (i, j) = (i - 1, j - 1);
+                    DayHead {
+                        downloads: h.downloads + theirs.downloads,
+                        bytes_sent: h.bytes_sent + theirs.bytes_sent,
+                        ..h
+                    }
+                }
+                _ => {
+                    let from = start(b, j - 1);
+                    users -= theirs.end - from;
+                    let to = users..end;
+                    self.users[to.clone()].copy_from_slice(&b_users[from..theirs.end]);
+                    self.counts[to].copy_from_slice(&b_counts[from..theirs.end]);
+                    j -= 1;
+                    theirs
+                }
+            };
+            days -= 1;
+            self.heads[days] = DayHead { end, ..head };
+        }
+        // What is left of ours is where it was.
+        debug_assert_eq!((days, users), (i, self.start(i)));
+    }
+
+    /// Appends the days `heads` (later than ours), whose users start at `from` in `users`
+    /// (and their counts in `counts`).
+    fn append_run(&mut self, heads: &[DayHead], from: usize, users: &[u32], counts: &[UserCount]) {
+        let (at, to) = (self.users.len(), heads.last().map_or(from, |h| h.end));
+        self.heads.extend(heads.iter().map(|h| DayHead {
+            end: h.end - from + at,
+            ..*h
+        }));
+        self.users.extend_from_slice(&users[from..to]);
+        self.counts.extend_from_slice(&counts[from..to]);
+    }
+}
+
+/// Where day `i` of `heads` starts in its lists of users.
+fn start(heads: &[DayHead], i: usize) -> usize {
+    i.checked_sub(1).map_or(0, |j| heads[j].end)
+}
+
+/// The number of users two sorted lists have in common.
+fn shared(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => (i, j, n) = (i + 1, j + 1, n + 1),
+        }
+    }
+    n
+}
+
+/// Appends to `users` and `counts` the union of two sorted lists of users with their
+/// counts; a user in both gets the sum of the two.
+fn union(
+    (a_users, a_counts): (&[u32], &[UserCount]),
+    (b_users, b_counts): (&[u32], &[UserCount]),
+    users: &mut Vec<u32>,
+    counts: &mut Vec<UserCount>,
+) {
+    let (mut a, mut b) = (0, 0);
+    while a < a_users.len() && b < b_users.len() {
+        match a_users[a].cmp(&b_users[b]) {
+            std::cmp::Ordering::Less => {
+                users.push(a_users[a]);
+                counts.push(a_counts[a]);
+                a += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                users.push(b_users[b]);
+                counts.push(b_counts[b]);
+                b += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                let mut c = a_counts[a];
+                c.add(b_counts[b]);
+                users.push(a_users[a]);
+                counts.push(c);
+                (a, b) = (a + 1, b + 1);
+            }
+        }
+    }
+    users.extend_from_slice(&a_users[a..]);
+    users.extend_from_slice(&b_users[b..]);
+    counts.extend_from_slice(&a_counts[a..]);
+    counts.extend_from_slice(&b_counts[b..]);
 }
 
 /// Serialised as (name, doi, days), a day as (day, downloads, bytes_sent, users), a user
@@ -357,155 +532,158 @@ impl<'de> Visitor<'de> for GapsSeed<'_> {
     }
 }
 
-/// What the scan adds to the datasets' days, held back until they are read: each
-/// dataset's downloads and users on its current day (the day of its last download).
-/// Touching a dataset's day record for every download costs a cache miss or two, and
-/// adding to a user's entry in a day's sorted list costs a search; here a download adds
-/// to a small record per dataset and to the last user entry (or appends one), and the
-/// day's users are sorted and added up once, when the dataset's day changes or the
-/// summary is read. Logs come in time order, mostly, so that is about once per
-/// (dataset, day).
+/// A download's user when it has no address (AWS-internal requests, when kept).
+const NOBODY: u32 = u32::MAX;
+
+/// Downloads held back from the datasets' days, at most this many at a time (1 MiB; a
+/// few in the tests, so that a day added up in several goes is tested).
+const HELD_MAX: usize = if cfg!(test) { 64 } else { 1 << 16 };
+
+/// What the scan adds to the datasets' days, held back until they are read. A download
+/// is 16 bytes written at the end of one list (no record of its dataset or its user to
+/// find, which on a gigabyte of logs cost a cache miss or two per download and slowed
+/// the lookups around them). When the day changes, or the list is full, it is sorted by
+/// (dataset, user) and added up, once, into one store for every dataset, also written
+/// in order; the store goes into the datasets' own days when the summary is read.
 #[derive(Clone, Debug, Default)]
 pub struct Pending {
-    /// By dataset.
-    current: Vec<Current>,
-}
-
-/// A user's downloads and bytes, not yet in a day.
-#[derive(Clone, Copy, Debug)]
-struct Entry {
-    user: u32,
-    count: UserCount,
-}
-
-/// A dataset's downloads and users on one day, not yet in its days.
-#[derive(Clone, Debug, Default)]
-pub struct Current {
+    /// The day of the downloads in `held`.
     day: Day,
-    downloads: u64,
-    bytes_sent: u64,
-    /// Users with their downloads, repeats allowed (a user who downloads from two
-    /// datasets in turn gets an entry each time); added up whenever it doubles, so that
-    /// it stays within twice the day's distinct users.
-    entries: Vec<Entry>,
-    /// The length of `entries` after it was last added up.
-    distinct: usize,
-    /// Scratch lists for moving a day into its dataset.
+    /// Downloads of `day`, not yet added up.
+    held: Vec<Held>,
+    /// Downloads added up: each (dataset, day)'s totals, in the order they were added up.
+    heads: Vec<StoreHead>,
+    /// Their users (each head's after the one before's), sorted within a head.
     users: Vec<u32>,
+    /// Beside `users`: each one's downloads and bytes.
     counts: Vec<UserCount>,
 }
 
-/// A day's entries are added up when they reach this length, at least.
-const DEDUP_MIN: usize = 64;
+/// One download: `dataset << 32 | user` (the sort key) and its bytes.
+#[derive(Clone, Copy, Debug)]
+struct Held {
+    key: u64,
+    bytes: u64,
+}
 
-impl Current {
-    /// Counts a download of `bytes` with no user.
-    #[inline]
-    pub fn count(&mut self, bytes: u64) {
-        self.downloads += 1;
-        self.bytes_sent += bytes;
-    }
-
-    /// Counts a download of `bytes` by `user`.
-    #[inline]
-    pub fn count_user(&mut self, user: u32, bytes: u64) {
-        self.count(bytes);
-        match self.entries.last_mut() {
-            // A user's downloads of one dataset mostly come in a row.
-            Some(e) if e.user == user => {
-                e.count.downloads += 1;
-                e.count.bytes_sent += bytes;
-            }
-            _ => {
-                self.entries.push(Entry {
-                    user,
-                    count: UserCount {
-                        downloads: 1,
-                        bytes_sent: bytes,
-                    },
-                });
-                if self.entries.len() >= DEDUP_MIN.max(2 * self.distinct) {
-                    self.add_up();
-                }
-            }
-        }
-    }
-
-    /// Sorts the entries by user and adds up each user's.
-    fn add_up(&mut self) {
-        self.entries.sort_unstable_by_key(|e| e.user);
-        let mut out: usize = 0;
-        for i in 0..self.entries.len() {
-            let e = self.entries[i];
-            match out.checked_sub(1).map(|o| &mut self.entries[o]) {
-                Some(last) if last.user == e.user => last.count.add(e.count),
-                _ => {
-                    self.entries[out] = e;
-                    out += 1;
-                }
-            }
-        }
-        self.entries.truncate(out);
-        self.distinct = out;
-    }
-
-    /// Moves all of it into the dataset's days (the lists kept for the next day).
-    fn flush(&mut self, d: &mut DatasetAgg) {
-        if self.downloads == 0 && self.entries.is_empty() {
-            return;
-        }
-        self.add_up();
-        self.users.clear();
-        self.counts.clear();
-        self.users.extend(self.entries.iter().map(|e| e.user));
-        self.counts.extend(self.entries.iter().map(|e| e.count));
-        d.add_day(
-            self.day,
-            std::mem::take(&mut self.downloads),
-            std::mem::take(&mut self.bytes_sent),
-            &self.users,
-            &self.counts,
-        );
-        self.entries.clear();
-        self.distinct = 0;
-    }
+/// One (dataset, day)'s downloads as added up from `held` (a day can have several, when
+/// its downloads did not come together).
+#[derive(Clone, Copy, Debug)]
+struct StoreHead {
+    dataset: u32,
+    day: Day,
+    downloads: u64,
+    bytes_sent: u64,
+    /// The end of its users in the store.
+    end: usize,
 }
 
 impl Pending {
-    /// True when everything is in the days.
-    pub fn is_empty(&self) -> bool {
-        self.current
-            .iter()
-            .all(|c| c.downloads == 0 && c.entries.is_empty())
-    }
-
-    /// The current record of `dataset` for `day`: the one before it goes to its days if
-    /// it was of another day.
+    /// Counts a download of `bytes` of `dataset` on `day`, by `user` if it has one.
     #[inline]
-    pub fn day(&mut self, datasets: &mut [DatasetAgg], dataset: u32, day: Day) -> &mut Current {
-        let i = dataset as usize;
-        if self.current.get(i).is_none_or(|c| c.day != day) {
-            self.new_day(datasets, i, day);
+    pub fn add(&mut self, dataset: u32, day: Day, user: Option<u32>, bytes: u64) {
+        if day != self.day || self.held.len() >= HELD_MAX {
+            self.new_day(day);
         }
-        &mut self.current[i]
+        let user = user.unwrap_or(NOBODY);
+        self.held.push(Held {
+            key: u64::from(dataset) << 32 | u64::from(user),
+            bytes,
+        });
     }
 
     #[cold]
     #[inline(never)]
-    fn new_day(&mut self, datasets: &mut [DatasetAgg], i: usize, day: Day) {
-        if i >= self.current.len() {
-            self.current.resize_with(i + 1, Current::default);
+    fn new_day(&mut self, day: Day) {
+        self.add_up();
+        self.day = day;
+        if self.held.capacity() == 0 {
+            self.held.reserve_exact(HELD_MAX);
         }
-        let c = &mut self.current[i];
-        c.flush(&mut datasets[i]);
-        c.day = day;
     }
 
-    /// Puts everything held back into the days.
-    pub fn settle(&mut self, datasets: &mut [DatasetAgg]) {
-        for (c, d) in self.current.iter_mut().zip(datasets.iter_mut()) {
-            c.flush(d);
+    /// Adds up the held downloads into the store: sorted by (dataset, user), then each
+    /// dataset's run is one head and each user's run one entry.
+    fn add_up(&mut self) {
+        if self.held.is_empty() {
+            return;
         }
+        radsort::sort_by_key(&mut self.held, |h| h.key);
+        let held = &self.held;
+        let mut i = 0;
+        while i < held.len() {
+            let dataset = (held[i].key >> 32) as u32;
+            let (mut downloads, mut bytes_sent) = (0, 0);
+            while i < held.len() && (held[i].key >> 32) as u32 == dataset {
+                let key = held[i].key;
+                let mut c = UserCount::default();
+                while i < held.len() && held[i].key == key {
+                    c.downloads += 1;
+                    c.bytes_sent += held[i].bytes;
+                    i += 1;
+                }
+                downloads += c.downloads;
+                bytes_sent += c.bytes_sent;
+                if key as u32 != NOBODY {
+                    self.users.push(key as u32);
+                    self.counts.push(c);
+                }
+            }
+            self.heads.push(StoreHead {
+                dataset,
+                day: self.day,
+                downloads,
+                bytes_sent,
+                end: self.users.len(),
+            });
+        }
+        self.held.clear();
+    }
+
+    /// True when everything is in the days.
+    pub fn is_empty(&self) -> bool {
+        self.held.is_empty() && self.heads.is_empty()
+    }
+
+    /// Puts everything held back into the days, a dataset at a time.
+    pub fn settle(&mut self, datasets: &mut [DatasetAgg]) {
+        self.add_up();
+        if self.heads.is_empty() {
+            return;
+        }
+        // Each dataset's heads by day (a day's in the order they were added up): each is
+        // appended, or added to the last day.
+        let first_day = self.heads.iter().map(|h| h.day).min().unwrap_or_default();
+        let mut by_dataset: Vec<u32> = (0..self.heads.len() as u32).collect();
+        // A radix sort is stable. A log's days lie within `time::YEARS`: the day since
+        // the first fits in 32 bits.
+        radsort::sort_by_key(&mut by_dataset, |&h| {
+            let h = &self.heads[h as usize];
+            u64::from(h.dataset) << 32 | (h.day - first_day) as u32 as u64
+        });
+        let start = |h: usize| h.checked_sub(1).map_or(0, |p| self.heads[p].end);
+        for run in by_dataset
+            .chunk_by(|&a, &b| self.heads[a as usize].dataset == self.heads[b as usize].dataset)
+        {
+            let d = &mut datasets[self.heads[run[0] as usize].dataset as usize];
+            let users: usize = run
+                .iter()
+                .map(|&h| self.heads[h as usize].end - start(h as usize))
+                .sum();
+            d.reserve(run.len(), users);
+            for &h in run {
+                let (head, from) = (self.heads[h as usize], start(h as usize));
+                d.add_day(
+                    head.day,
+                    head.downloads,
+                    head.bytes_sent,
+                    &self.users[from..head.end],
+                    &self.counts[from..head.end],
+                );
+            }
+        }
+        // The store is freed: a settled summary is read, sent or merged, not added to.
+        *self = Pending::default();
     }
 }
 
@@ -538,14 +716,17 @@ mod tests {
                     pending.settle(&mut datasets);
                     prop_assert!(pending.is_empty());
                 }
-                let c = pending.day(&mut datasets, dataset, day);
-                c.count_user(user, bytes);
+                // Some downloads have no user (no address).
+                let user = (user % 50 != 7).then_some(user);
+                pending.add(dataset, day, user, bytes);
                 let e = naive.entry((dataset, day)).or_default();
                 e.0 += 1;
                 e.1 += bytes;
-                let u = e.2.entry(user).or_default();
-                u.0 += 1;
-                u.1 += bytes;
+                if let Some(user) = user {
+                    let u = e.2.entry(user).or_default();
+                    u.0 += 1;
+                    u.1 += bytes;
+                }
             }
             pending.settle(&mut datasets);
             prop_assert!(pending.is_empty());
@@ -607,6 +788,42 @@ mod tests {
             prop_assert_eq!(got, naive);
             let back: DatasetAgg = postcard::from_bytes(&postcard::to_stdvec(&d).unwrap()).unwrap();
             prop_assert_eq!(back, d);
+        }
+    }
+
+    proptest! {
+        /// Another summary's days absorbed (their ids renumbered by a permutation, their
+        /// days before, after or among ours) equal every day added to one dataset.
+        #[test]
+        fn absorbed_days_equal_all_days_added(
+            adds in prop::collection::vec(
+                (0i64..8, 0u64..9, prop::collection::btree_set(0u32..64, 0..20), any::<bool>()), 0..30),
+            shift in 0u32..64,
+        ) {
+            // Their id u is our id (u + shift) % 64.
+            let ids: Vec<u32> = (0..64).map(|u| (u + shift) % 64).collect();
+            let count = |u: u32, day: Day| UserCount { downloads: 1 + u as u64 % 3, bytes_sent: u as u64 * 7 + day as u64 };
+            let (mut mine, mut theirs, mut all) = (
+                DatasetAgg::new("a".into(), String::new()),
+                DatasetAgg::new("a".into(), String::new()),
+                DatasetAgg::new("a".into(), String::new()),
+            );
+            for (day, n, users, is_theirs) in adds {
+                let users: Vec<u32> = users.into_iter().collect();
+                let counts: Vec<UserCount> = users.iter().map(|&u| count(u, day)).collect();
+                let ours = |u: &u32| (u + shift) % 64;
+                let mut as_ours: Vec<(u32, UserCount)> = users.iter().map(ours).zip(counts.iter().copied()).collect();
+                as_ours.sort_unstable_by_key(|p| p.0);
+                let (u, c): (Vec<u32>, Vec<UserCount>) = as_ours.into_iter().unzip();
+                all.add_day(day, n, n + 1, &u, &c);
+                if is_theirs {
+                    theirs.add_day(day, n, n + 1, &users, &counts);
+                } else {
+                    mine.add_day(day, n, n + 1, &u, &c);
+                }
+            }
+            mine.absorb(&theirs, &ids, &mut Default::default());
+            prop_assert_eq!(mine, all);
         }
     }
 

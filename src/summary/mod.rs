@@ -364,12 +364,7 @@ impl Summary {
         if let Some(size) = rec.object_size {
             obj.sizes.add(size, bytes);
         }
-        let (dataset, day) = (obj.dataset, day_of(rec.time));
-        let d = self.pending.day(&mut self.datasets, dataset, day);
-        match user {
-            Some(u) => d.count_user(u, bytes),
-            None => d.count(bytes),
-        }
+        self.pending.add(obj.dataset, day_of(rec.time), user, bytes);
     }
 
     /// Adds another summary into this one.
@@ -406,22 +401,17 @@ impl Summary {
                 None => self.users.push(ip, first),
             });
         }
-        // Their sets of ids, as sets of this summary's ids.
-        let mut ids = renumber::Renumber::new(ids, self.users.len());
         // Their datasets, as datasets of this summary.
-        let mut day = (Vec::new(), Vec::new(), Vec::new());
+        let mut scratch = Default::default();
         let mut dataset_ids = Vec::with_capacity(other.datasets.len());
         for mut theirs in other.datasets {
             let name = std::mem::take(&mut theirs.name);
             let mine = self.dataset_id(name, std::mem::take(&mut theirs.doi));
             dataset_ids.push(mine);
-            let mine = &mut self.datasets[mine as usize];
-            for d in theirs.days() {
-                ids.sorted_with(d.users, d.counts, &mut day);
-                mine.add_day(d.day, d.downloads, d.bytes_sent, &day.1, &day.2);
-            }
+            self.datasets[mine as usize].absorb(&theirs, &ids, &mut scratch);
         }
         // Their objects' sets of users, as sets of this summary's ids.
+        let mut ids = renumber::Renumber::new(&ids, self.users.len());
         let mut scratch = Vec::new();
         let mut translate = |theirs: RoaringBitmap, mine: &mut RoaringBitmap| {
             // Ours and theirs together in one sorted list, made a set once (no union of

@@ -1,23 +1,21 @@
 //! Another summary's user ids as this summary's ids, when summaries merge: every set of
 //! theirs (a day's users with their counts, an object's users) becomes a sorted set of
-//! ours.
+//! ours (a day's are sorted by `DatasetAgg::absorb`).
 //!
 //! Their ids map to ours in no useful order, so each translated set must be sorted again.
 //! Most sets are small next to the number of users: they are sorted. A set that is dense
 //! among the ids (many users on one object) is put in a bit array over all the ids and
 //! read back in order, which costs a pass over the array's words instead of a sort.
 
-use super::datasets::UserCount;
-
 /// Their id -> our id, and a bit array over our ids, kept clear between uses.
-pub(crate) struct Renumber {
-    ids: Vec<u32>,
+pub(crate) struct Renumber<'a> {
+    ids: &'a [u32],
     bits: Vec<u64>,
 }
 
-impl Renumber {
+impl Renumber<'_> {
     /// For `ids` (their id -> our id) into a summary with `users` ids.
-    pub(crate) fn new(ids: Vec<u32>, users: usize) -> Renumber {
+    pub(crate) fn new(ids: &[u32], users: usize) -> Renumber<'_> {
         Renumber {
             ids,
             bits: vec![0; users.div_ceil(64)],
@@ -58,29 +56,6 @@ impl Renumber {
         }
     }
 
-    /// `theirs` (their ids, each once) with their `counts`, as our ids, sorted: the ids in
-    /// `out.1` and their counts beside in `out.2` (`out.0` is scratch; all emptied first).
-    pub(crate) fn sorted_with(
-        &self,
-        theirs: &[u32],
-        counts: &[UserCount],
-        out: &mut (Vec<(u32, UserCount)>, Vec<u32>, Vec<UserCount>),
-    ) {
-        let (pairs, ids, cs) = out;
-        pairs.clear();
-        pairs.extend(
-            theirs
-                .iter()
-                .zip(counts)
-                .map(|(&u, &c)| (self.ids[u as usize], c)),
-        );
-        pairs.sort_unstable_by_key(|p| p.0);
-        ids.clear();
-        cs.clear();
-        ids.extend(pairs.iter().map(|p| p.0));
-        cs.extend(pairs.iter().map(|p| p.1));
-    }
-
     /// Appends the ids set in the bit array, in order, and clears it.
     fn drain_bits(&mut self, out: &mut Vec<u32>) {
         for (w, word) in self.bits.iter_mut().enumerate() {
@@ -118,23 +93,11 @@ mod tests {
             let theirs: Vec<u32> = theirs.into_iter().filter(|&u| (u as usize) < users).collect();
             let mut mine: Vec<u32> = mine.into_iter().filter(|&u| (u as usize) < users).collect();
             let want: BTreeSet<u32> = mine.iter().copied().chain(theirs.iter().map(|&u| ids[u as usize])).collect();
-            let mut r = Renumber::new(ids, users);
+            let mut r = Renumber::new(&ids, users);
             r.union_into(&mut mine, theirs.iter().copied(), theirs.len());
             let want: Vec<u32> = want.into_iter().collect();
             prop_assert_eq!(&mine, &want);
             prop_assert!(r.bits.iter().all(|&w| w == 0), "the bit array is left clear");
-            // Each id with a count of its own: the counts follow their ids.
-            let counts: Vec<UserCount> = theirs
-                .iter()
-                .map(|&u| UserCount { downloads: u as u64, bytes_sent: 2 * u as u64 })
-                .collect();
-            let mut out = (vec![], vec![7], vec![]);
-            r.sorted_with(&theirs, &counts, &mut out);
-            let mut alone: Vec<(u32, u32)> = theirs.iter().map(|&u| (r.ids[u as usize], u)).collect();
-            alone.sort_unstable();
-            prop_assert_eq!(&out.1, &alone.iter().map(|p| p.0).collect::<Vec<_>>());
-            let want_counts: Vec<u64> = alone.iter().map(|p| p.1 as u64).collect();
-            prop_assert_eq!(out.2.iter().map(|c| c.downloads).collect::<Vec<_>>(), want_counts);
         }
     }
 }

@@ -41,7 +41,11 @@ pub struct Users {
 
 impl Users {
     pub(super) fn push(&mut self, ip: IpKey, first: FirstDownload) -> u32 {
-        let id = u32::try_from(self.list.len()).expect("fewer than 2^32 users");
+        // u32::MAX is no one's (a download with no address, while it is held back).
+        let id = u32::try_from(self.list.len())
+            .ok()
+            .filter(|&id| id < u32::MAX)
+            .expect("fewer than 2^32 - 1 users");
         self.index.insert(ip, id);
         self.list.push((ip, first));
         id
