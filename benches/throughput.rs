@@ -8,7 +8,7 @@
 //! `cargo bench --bench throughput` (size: S3LOGDROP_BENCH_MB, default 1024; runs:
 //! S3LOGDROP_BENCH_RUNS, default 3, the best is reported). `S3LOGDROP_BENCH_ONLY=counter`:
 //! the full analysis with COUNTER off and on, from memory, and what COUNTER remembered;
-//! `memory`: the full analysis from memory only; `pool`: on all cores only; `report`: the
+//! `memory` (`file`): the full analysis from memory (the file) only; `pool`: on all cores only; `report`: the
 //! report and the merge of two halves only.
 
 use s3logdrop::gen::{GenConfig, Generator, Truth};
@@ -242,10 +242,16 @@ fn main() {
         );
         return;
     }
-    if only == "memory" {
-        // For quick comparisons: the full analysis from memory, best of the runs.
-        let secs = best(runs, || full(&from_memory), check_full);
-        println!("memory: full analysis {:.0} MB/s", size / secs / 1e6);
+    if only == "memory" || only == "file" {
+        // For quick comparisons: the full analysis from memory (or the file), best of the
+        // runs.
+        let feed: Feed<'_> = if only == "file" {
+            &from_file
+        } else {
+            &from_memory
+        };
+        let secs = best(runs, || full(feed), check_full);
+        println!("{only}: full analysis {:.0} MB/s", size / secs / 1e6);
         return;
     }
     // All cores, as the CLI runs by default: the file cut into byte ranges, one session a
