@@ -182,9 +182,9 @@ impl DatasetAgg {
     }
 
     /// Adds another summary's days of this dataset, its users as ids of this summary
-    /// (their id `u` is our `ids[u]`; `scratch` is scratch): their users are renumbered and each of their days
-    /// sorted again, then the two lists of days are merged, a day that both have by the
-    /// union of its users.
+    /// (their id `u` is our `ids[u]`; `scratch` is scratch): their users are renumbered
+    /// and each of their days sorted again, then the two lists of days are merged, a day
+    /// that both have by the union of its users.
     pub(super) fn absorb(
         &mut self,
         theirs: &DatasetAgg,
@@ -211,7 +211,13 @@ impl DatasetAgg {
         let after = |h: &DayHead| b.first().is_none_or(|f| h.day < f.day);
         if self.heads.last().is_none_or(after) {
             // Their days all come after ours: appended.
-            self.append_run(b, 0, b_users, b_counts);
+            let at = self.users.len();
+            self.heads.extend(b.iter().map(|h| DayHead {
+                end: h.end + at,
+                ..*h
+            }));
+            self.users.extend_from_slice(b_users);
+            self.counts.extend_from_slice(b_counts);
             return;
         }
         // The merged days are written in place, from the back: first their number and
@@ -301,18 +307,6 @@ impl DatasetAgg {
         }
         // What is left of ours is where it was.
         debug_assert_eq!((days, users), (i, self.start(i)));
-    }
-
-    /// Appends the days `heads` (later than ours), whose users start at `from` in `users`
-    /// (and their counts in `counts`).
-    fn append_run(&mut self, heads: &[DayHead], from: usize, users: &[u32], counts: &[UserCount]) {
-        let (at, to) = (self.users.len(), heads.last().map_or(from, |h| h.end));
-        self.heads.extend(heads.iter().map(|h| DayHead {
-            end: h.end - from + at,
-            ..*h
-        }));
-        self.users.extend_from_slice(&users[from..to]);
-        self.counts.extend_from_slice(&counts[from..to]);
     }
 }
 
