@@ -2,7 +2,7 @@
 //! first to the last counted download, zeros included, the ones the logs cover only in
 //! part marked), the datasets, top objects, totals. Pure functions.
 
-use crate::geo::tally::{self, CountryRow, NetworkRow, Place, Scope, Tables, Totals};
+use crate::geo::tally::{self, ByUser, CountryRow, NetworkRow, Place, Scope, Tables, Totals};
 use crate::geo::Source;
 use crate::period::Period;
 use crate::summary::HashMap;
@@ -252,40 +252,121 @@ pub struct SeriesDay<'a> {
 }
 
 /// The days of every dataset put together: the series of all datasets. A day's users are
-/// the distinct users of its datasets, found in one pass (no sort, no set).
+/// the distinct users of its datasets, found without sorting or sets: in a bit per (day,
+/// user) when those bits take no more room than the days' user lists already do, else by
+/// marking users day by day.
 pub fn all_days(s: &Summary) -> Vec<SeriesDay<'_>> {
-    let mut days: BTreeMap<Day, (u64, u64, Vec<&[u32]>)> = BTreeMap::new();
-    for d in s.datasets.iter().flat_map(|ds| ds.days()) {
-        let e = days.entry(d.day).or_default();
-        e.0 += d.downloads;
-        e.1 += d.bytes_sent;
-        e.2.push(d.users);
+    let every = || s.datasets.iter().flat_map(|ds| ds.days());
+    // The distinct days, in order (radix-sorted: one (dataset, day) pair each).
+    let mut distinct: Vec<Day> = every().map(|d| d.day).collect();
+    radsort::sort(&mut distinct);
+    distinct.dedup();
+    let index = |day: Day| distinct.partition_point(|&d| d < day);
+    let mut totals = vec![(0u64, 0u64); distinct.len()];
+    let mut entries = 0usize;
+    for d in every() {
+        let t = &mut totals[index(d.day)];
+        t.0 += d.downloads;
+        t.1 += d.bytes_sent;
+        entries += d.users.len();
     }
-    let mut marks = vec![0u32; s.users.len()];
-    days.into_iter()
-        .enumerate()
-        .map(|(i, (day, (downloads, bytes_sent, lists)))| {
-            let users = match lists[..] {
-                [one] => Cow::Borrowed(one),
-                _ => {
-                    let mark = u32::try_from(i + 1).expect("fewer than 2^32 days");
-                    let most = lists.iter().map(|l| l.len()).max().unwrap_or(0);
-                    let mut all = Vec::with_capacity(most);
-                    for list in lists {
-                        for &u in list {
-                            if marks.set(u, mark) != mark {
-                                all.push(u);
-                            }
+    // A day's bits are 8 bytes per 64 users; the lists take 4 bytes a (day, dataset, user).
+    let words = s.users.len().div_ceil(64);
+    let users = if distinct.len().saturating_mul(words) <= entries / 2 {
+        users_by_bits(&s.datasets, &distinct, s.users.len())
+    } else {
+        users_by_marks(&s.datasets, &distinct, s.users.len())
+    };
+    distinct
+        .into_iter()
+        .zip(totals)
+        .zip(users)
+        .map(|((day, (downloads, bytes_sent)), users)| SeriesDay {
+            day,
+            downloads,
+            bytes_sent,
+            users,
+        })
+        .collect()
+}
+
+/// Each of the days `distinct`'s distinct users (of ids below `users`; in order of id),
+/// from a bit per (day, user) set in one pass over the datasets as they lie in memory.
+fn users_by_bits<'a>(
+    datasets: &'a [DatasetAgg],
+    distinct: &[Day],
+    users: usize,
+) -> Vec<Cow<'a, [u32]>> {
+    let words = users.div_ceil(64);
+    let mut bits = vec![0u64; distinct.len() * words];
+    for ds in datasets {
+        // A dataset's days are in order: each found from the one before.
+        let mut i = 0;
+        for d in ds.days() {
+            i += distinct[i..].partition_point(|&x| x < d.day);
+            let row = &mut bits[i * words..(i + 1) * words];
+            for &u in d.users {
+                row[(u >> 6) as usize] |= 1 << (u & 63);
+            }
+        }
+    }
+    (0..distinct.len())
+        .map(|i| {
+            let row = &bits[i * words..(i + 1) * words];
+            let ones = row.iter().map(|w| w.count_ones() as usize).sum();
+            let mut users = Vec::with_capacity(ones);
+            for (w, &word) in row.iter().enumerate() {
+                let mut x = word;
+                while x != 0 {
+                    users.push((w as u32) << 6 | x.trailing_zeros());
+                    x &= x - 1;
+                }
+            }
+            Cow::Owned(users)
+        })
+        .collect()
+}
+
+/// Each of the days `distinct`'s distinct users (of ids below `users`), by marking each
+/// user with the day's number as its datasets' lists are read, day by day (a day of one
+/// dataset borrows its list).
+fn users_by_marks<'a>(
+    datasets: &'a [DatasetAgg],
+    distinct: &[Day],
+    users: usize,
+) -> Vec<Cow<'a, [u32]>> {
+    let every = || datasets.iter().flat_map(|ds| ds.days());
+    // The datasets' lists grouped by day in one array: day i's are start[i]..start[i + 1].
+    let mut start = vec![0usize; distinct.len() + 1];
+    for d in every() {
+        start[distinct.partition_point(|&x| x < d.day) + 1] += 1;
+    }
+    for i in 1..start.len() {
+        start[i] += start[i - 1];
+    }
+    let mut lists: Vec<&[u32]> = vec![&[]; start[distinct.len()]];
+    let mut next = start.clone();
+    for d in every() {
+        let i = distinct.partition_point(|&x| x < d.day);
+        lists[next[i]] = d.users;
+        next[i] += 1;
+    }
+    let mut marks = vec![0u32; users];
+    (0..distinct.len())
+        .map(|i| match &lists[start[i]..start[i + 1]] {
+            [one] => Cow::Borrowed(*one),
+            day => {
+                let mark = u32::try_from(i + 1).expect("fewer than 2^32 days");
+                let most = day.iter().map(|l| l.len()).max().unwrap_or(0);
+                let mut all = Vec::with_capacity(most);
+                for list in day {
+                    for &u in *list {
+                        if marks.set(u, mark) != mark {
+                            all.push(u);
                         }
                     }
-                    Cow::Owned(all)
                 }
-            };
-            SeriesDay {
-                day,
-                downloads,
-                bytes_sent,
-                users,
+                Cow::Owned(all)
             }
         })
         .collect()
@@ -501,6 +582,13 @@ fn named<'a>(s: &'a Summary, name: &'a str) -> impl Iterator<Item = &'a DatasetA
         .filter(move |d| name.is_empty() || d.name == name)
 }
 
+/// The downloads of the dataset `name` (`""`: all) on the days `days` (all with `None`),
+/// user by user, for the tables of where they come from.
+fn by_user(s: &Summary, name: &str, days: Option<(Day, Day)>) -> ByUser {
+    let datasets = named(s, name);
+    ByUser::new(s, Scope { datasets, days })
+}
+
 /// The countries of the downloads of the dataset `name` (`""`: all) on the days `days`
 /// (all with `None`); `places` is [`tally::places`]'s.
 pub fn dataset_countries(
@@ -510,8 +598,7 @@ pub fn dataset_countries(
     name: &str,
     days: Option<(Day, Day)>,
 ) -> Vec<CountryRow> {
-    let datasets = named(s, name);
-    tally::countries(s, t.countries, places, Scope { datasets, days })
+    tally::countries(t.countries, places, &by_user(s, name, days))
 }
 
 /// The networks of the downloads of the dataset `name` (`""`: all) on the days `days`,
@@ -523,17 +610,39 @@ pub fn dataset_networks(
     name: &str,
     days: Option<(Day, Day)>,
 ) -> (Vec<NetworkRow>, Totals) {
-    let rows = tally::networks(
-        s,
-        t,
-        places,
-        Scope {
-            datasets: named(s, name),
-            days,
-        },
-    );
+    let rows = tally::networks(t, places, &by_user(s, name, days));
     let cloud = tally::cloud_share(&rows);
     (rows, cloud)
+}
+
+/// Where the downloads of a dataset and days come from: countries, networks, and the part
+/// from cloud and hosting networks.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Geography {
+    /// As [`dataset_countries`].
+    pub countries: Vec<CountryRow>,
+    /// As [`dataset_networks`].
+    pub networks: Vec<NetworkRow>,
+    /// The part from cloud and hosting networks.
+    pub cloud: Totals,
+}
+
+/// [`dataset_countries`] and [`dataset_networks`] together, from one pass over the
+/// downloads.
+pub fn dataset_geography(
+    s: &Summary,
+    t: Tables<'_>,
+    places: &[Place],
+    name: &str,
+    days: Option<(Day, Day)>,
+) -> Geography {
+    let by = by_user(s, name, days);
+    let networks = tally::networks(t, places, &by);
+    Geography {
+        countries: tally::countries(t.countries, places, &by),
+        cloud: tally::cloud_share(&networks),
+        networks,
+    }
 }
 
 /// The lab's weekly columns, from the week series.
@@ -566,7 +675,7 @@ impl Report {
     pub fn with_places(s: &Summary, t: Tables<'_>, places: &[Place]) -> Report {
         let covered = covered_days(s);
         let periods = all_periods(&all_days(s), covered);
-        let (networks, cloud) = dataset_networks(s, t, places, "", None);
+        let where_from = dataset_geography(s, t, places, "", None);
         Report {
             read: s.read,
             downloads: s.downloads,
@@ -582,10 +691,10 @@ impl Report {
             }),
             periods,
             datasets: datasets(s),
-            countries: dataset_countries(s, t, places, "", None),
+            countries: where_from.countries,
             country_data: t.countries.source().clone(),
-            networks,
-            cloud,
+            networks: where_from.networks,
+            cloud: where_from.cloud,
             network_data: {
                 let mut v = vec![t.networks.source().clone(), t.networks.aws_source().clone()];
                 v.extend(t.cloud.sources().iter().skip(2).cloned());
@@ -662,5 +771,54 @@ mod marks_tests {
             .map(|r| (r.active_unique_users, r.new_unique_users))
             .collect();
         assert_eq!(got, vec![(4, 4), (2, 1)]);
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod day_users_tests {
+    use super::*;
+    use crate::summary::UserCount;
+    use proptest::prelude::*;
+    use std::collections::BTreeSet;
+
+    proptest! {
+        /// A day's distinct users over every dataset, from the bits and from the marks,
+        /// are the union a set makes; a day of one dataset, or of none with a user, too.
+        #[test]
+        fn bits_and_marks_find_each_days_users(
+            lists in proptest::collection::vec(
+                proptest::collection::btree_map(-3i64..40, proptest::collection::btree_set(0u32..150, 0..12), 0..8),
+                0..6,
+            ),
+            extra_users in 0usize..70,
+        ) {
+            let mut datasets = Vec::new();
+            let mut naive: BTreeMap<Day, BTreeSet<u32>> = BTreeMap::new();
+            for days in &lists {
+                let mut d = DatasetAgg::new(String::new(), String::new());
+                for (&day, users) in days {
+                    let users: Vec<u32> = users.iter().copied().collect();
+                    let counts = vec![UserCount { downloads: 1, bytes_sent: 1 }; users.len()];
+                    d.add_day(day, users.len() as u64, 0, &users, &counts);
+                    naive.entry(day).or_default().extend(&users);
+                }
+                datasets.push(d);
+            }
+            let distinct: Vec<Day> = naive.keys().copied().collect();
+            let users = 150 + extra_users;
+            let want: Vec<BTreeSet<u32>> = naive.into_values().collect();
+            for got in [
+                users_by_bits(&datasets, &distinct, users),
+                users_by_marks(&datasets, &distinct, users),
+            ] {
+                prop_assert_eq!(got.len(), want.len());
+                for (g, w) in got.iter().zip(&want) {
+                    // Each user once.
+                    let set: BTreeSet<u32> = g.iter().copied().collect();
+                    prop_assert_eq!(set.len(), g.len());
+                    prop_assert_eq!(&set, w);
+                }
+            }
+        }
     }
 }

@@ -115,56 +115,68 @@ pub struct Totals {
     pub bytes_sent: u64,
 }
 
-/// The downloads in `scope` added up by `key(place)`; downloads with no address go to
-/// `nobody`. A user counts once in the key of their place. Each user's key is found once
-/// (a small number per distinct key), so that the loop over every (dataset, day, user)
-/// entry only indexes an array.
-fn tally<'a, K: Hash + Eq + Copy>(
-    s: &Summary,
-    places: &[Place],
-    scope: Scope<'a, impl IntoIterator<Item = &'a DatasetAgg>>,
-    key: impl Fn(&Place) -> K,
-    nobody: K,
-) -> HashMap<K, Totals> {
-    let mut keys: Vec<K> = vec![nobody];
-    let mut number: HashMap<K, u32> = HashMap::default();
-    number.insert(nobody, 0);
-    let group: Vec<u32> = places
-        .iter()
-        .map(|p| {
-            let k = key(p);
-            *number.entry(k).or_insert_with(|| {
-                keys.push(k);
-                (keys.len() - 1) as u32
-            })
-        })
-        .collect();
-    let mut acc = vec![Totals::default(); keys.len()];
-    // A user on several days or in several datasets counts once: marked when first met.
-    let mut met = vec![false; s.users.len()];
-    let (from, to) = scope.days.unwrap_or((Day::MIN, Day::MAX));
-    for d in scope.datasets {
-        for x in d.days().filter(|x| (from..=to).contains(&x.day)) {
-            let (mut downloads, mut bytes_sent) = (0, 0);
-            for (&u, c) in x.users.iter().zip(x.counts) {
-                let a = &mut acc[group[u as usize] as usize];
-                a.downloads += c.downloads;
-                a.bytes_sent += c.bytes_sent;
-                if !std::mem::replace(&mut met[u as usize], true) {
-                    a.unique_users += 1;
+/// The downloads in a scope, user by user: read once from the (dataset, day, user)
+/// entries, then added up by country, by network, or by anything else a user's place
+/// decides, one user at a time.
+pub struct ByUser {
+    /// Each user's downloads and bytes, `unique_users` 1 when the scope has any of theirs.
+    users: Vec<Totals>,
+    /// The downloads with no address (AWS-internal ones, when kept).
+    nobody: Totals,
+}
+
+impl ByUser {
+    /// The downloads of `scope` by user.
+    pub fn new<'a>(
+        s: &Summary,
+        scope: Scope<'a, impl IntoIterator<Item = &'a DatasetAgg>>,
+    ) -> ByUser {
+        let mut users = vec![Totals::default(); s.users.len()];
+        let mut nobody = Totals::default();
+        let (from, to) = scope.days.unwrap_or((Day::MIN, Day::MAX));
+        for d in scope.datasets {
+            for x in d.days().filter(|x| (from..=to).contains(&x.day)) {
+                let (mut downloads, mut bytes_sent) = (0, 0);
+                for (&u, c) in x.users.iter().zip(x.counts) {
+                    let a = &mut users[u as usize];
+                    a.downloads += c.downloads;
+                    a.bytes_sent += c.bytes_sent;
+                    a.unique_users = 1;
+                    downloads += c.downloads;
+                    bytes_sent += c.bytes_sent;
                 }
-                downloads += c.downloads;
-                bytes_sent += c.bytes_sent;
+                nobody.downloads += x.downloads.saturating_sub(downloads);
+                nobody.bytes_sent += x.bytes_sent.saturating_sub(bytes_sent);
             }
-            // Downloads with no address (AWS-internal ones, when kept) are nobody's.
-            acc[0].downloads += x.downloads.saturating_sub(downloads);
-            acc[0].bytes_sent += x.bytes_sent.saturating_sub(bytes_sent);
         }
+        ByUser { users, nobody }
     }
-    keys.into_iter()
-        .zip(acc)
-        .filter(|(_, a)| a.downloads > 0 || a.bytes_sent > 0 || a.unique_users > 0)
-        .collect()
+
+    /// The downloads added up by `key(place)`; those with no address go to `nobody`. A
+    /// user counts once, in the key of their place.
+    fn tally<K: Hash + Eq + Copy>(
+        &self,
+        places: &[Place],
+        key: impl Fn(&Place) -> K,
+        nobody: K,
+    ) -> HashMap<K, Totals> {
+        let mut acc: HashMap<K, Totals> = HashMap::default();
+        let mut add = |k: K, t: &Totals| {
+            let a = acc.entry(k).or_default();
+            a.downloads += t.downloads;
+            a.bytes_sent += t.bytes_sent;
+            a.unique_users += t.unique_users;
+        };
+        for (t, p) in self.users.iter().zip(places) {
+            if t.unique_users > 0 {
+                add(key(p), t);
+            }
+        }
+        if self.nobody != Totals::default() {
+            add(nobody, &self.nobody);
+        }
+        acc
+    }
 }
 
 /// Most downloaded first, ties by `name`, the unknown last.
@@ -177,15 +189,10 @@ fn order<T, N: Ord>(
     rows.sort_by_cached_key(|r| (unknown(r), std::cmp::Reverse(downloads(r)), name(r)));
 }
 
-/// The countries of the downloads in `scope`, most downloaded first (ties by name),
+/// The countries of the downloads `by` user, most downloaded first (ties by name),
 /// "Unknown" last; `places` is [`places`]'s.
-pub fn countries<'a>(
-    s: &Summary,
-    t: &Countries,
-    places: &[Place],
-    scope: Scope<'a, impl IntoIterator<Item = &'a DatasetAgg>>,
-) -> Vec<CountryRow> {
-    let acc = tally(s, places, scope, |p| p.country, 0);
+pub fn countries(t: &Countries, places: &[Place], by: &ByUser) -> Vec<CountryRow> {
+    let acc = by.tally(places, |p| p.country, 0);
     let mut rows: Vec<CountryRow> = acc
         .into_iter()
         .map(|(id, a)| CountryRow {
@@ -205,23 +212,12 @@ pub fn countries<'a>(
     rows
 }
 
-/// The networks of the downloads in `scope`, most downloaded first (ties by name, AS
+/// The networks of the downloads `by` user, most downloaded first (ties by name, AS
 /// number, region), the unknown last; `places` is [`places`]'s.
-pub fn networks<'a>(
-    s: &Summary,
-    t: Tables<'_>,
-    places: &[Place],
-    scope: Scope<'a, impl IntoIterator<Item = &'a DatasetAgg>>,
-) -> Vec<NetworkRow> {
+pub fn networks(t: Tables<'_>, places: &[Place], by: &ByUser) -> Vec<NetworkRow> {
     let n = t.networks;
     let region = |p: &Place| n.aws_region(p.aws).unwrap_or("");
-    let acc = tally(
-        s,
-        places,
-        scope,
-        |p| (p.network, region(p), p.cloud),
-        (0, "", 0),
-    );
+    let acc = by.tally(places, |p| (p.network, region(p), p.cloud), (0, "", 0));
     let mut rows: Vec<NetworkRow> = acc
         .into_iter()
         .map(|((id, region, cloud), a)| NetworkRow {

@@ -83,11 +83,11 @@ fn period(name: &str) -> Result<Period, JsError> {
 }
 
 fn to_js<T: Serialize>(v: &T) -> Result<JsValue, JsError> {
-    // Objects for maps, and `null` (not `undefined`) for a missing value, as in the JSON.
-    let ser = serde_wasm_bindgen::Serializer::new()
-        .serialize_maps_as_objects(true)
-        .serialize_missing_as_null(true);
-    v.serialize(&ser).map_err(err)
+    // Through JSON text, as the CLI writes it (objects for maps, `null` for a missing
+    // value): `JSON.parse` builds the report of 1,630 datasets in 7-11 ms in Chromium,
+    // where setting its fields one call at a time (serde-wasm-bindgen) took 33-52 ms.
+    let json = serde_json::to_string(v).map_err(err)?;
+    js_sys::JSON::parse(&json).map_err(|e| err(format!("{e:?}")))
 }
 
 /// What the page shows, in one object.
@@ -139,15 +139,6 @@ fn geo_days(from: &str, to: &str) -> Result<Option<(Day, Day)>, JsError> {
         ("", "") => None,
         _ => Some((day(from, Day::MIN)?, day(to, Day::MAX)?)),
     })
-}
-
-/// Where the downloads of a dataset and days come from: countries, networks, and the part
-/// from cloud and hosting networks.
-#[derive(Serialize)]
-struct Geography {
-    countries: Vec<crate::geo::tally::CountryRow>,
-    networks: Vec<crate::geo::tally::NetworkRow>,
-    cloud: crate::geo::tally::Totals,
 }
 
 /// Which of a list of files to read: `read` (indexes), `skipped` (already counted), and
@@ -338,13 +329,13 @@ impl Analysis {
         let days = geo_days(from, to)?;
         self.report_ref();
         let places = self.places.as_deref().expect("made with the report");
-        let t = Tables::builtin();
-        let (networks, cloud) = report::dataset_networks(&self.summary, t, places, dataset, days);
-        to_js(&Geography {
-            countries: report::dataset_countries(&self.summary, t, places, dataset, days),
-            networks,
-            cloud,
-        })
+        to_js(&report::dataset_geography(
+            &self.summary,
+            Tables::builtin(),
+            places,
+            dataset,
+            days,
+        ))
     }
 
     /// The countries of one dataset (`""`: all) on the days from `from` to `to` (as
