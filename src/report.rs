@@ -300,15 +300,7 @@ fn users_by_bits<'a>(
     let words = users.div_ceil(64);
     let mut bits = vec![0u64; distinct.len() * words];
     for ds in datasets {
-        // A dataset's days are in order: each found from the one before.
-        let mut i = 0;
-        for d in ds.days() {
-            i += distinct[i..].partition_point(|&x| x < d.day);
-            let row = &mut bits[i * words..(i + 1) * words];
-            for &u in d.users {
-                row[(u >> 6) as usize] |= 1 << (u & 63);
-            }
-        }
+        set_bits(ds, distinct, &mut bits, words);
     }
     (0..distinct.len())
         .map(|i| {
@@ -325,6 +317,25 @@ fn users_by_bits<'a>(
             Cow::Owned(users)
         })
         .collect()
+}
+
+/// Sets the bits of one dataset's days in `bits` (`words` a day, the days `distinct`).
+///
+/// The report's loops over the datasets call a function a dataset, never inlined: in the
+/// page, a WebAssembly function runs as first compiled (quickly, and slower) until it
+/// returns, and the better code made meanwhile serves its next calls; a loop over every
+/// dataset in one call would run all of them in the first.
+#[inline(never)]
+fn set_bits(ds: &DatasetAgg, distinct: &[Day], bits: &mut [u64], words: usize) {
+    // A dataset's days are in order: each found from the one before.
+    let mut i = 0;
+    for d in ds.days() {
+        i += distinct[i..].partition_point(|&x| x < d.day);
+        let row = &mut bits[i * words..(i + 1) * words];
+        for &u in d.users {
+            row[(u >> 6) as usize] |= 1 << (u & 63);
+        }
+    }
 }
 
 /// Each of the days `distinct`'s distinct users (of ids below `users`), by marking each
@@ -466,11 +477,9 @@ fn rows_marked<M: Mark + ?Sized>(
         while let Some(d) = days.get(i).filter(|d| d.day < next) {
             downloads += d.downloads;
             bytes_sent += d.bytes_sent;
-            for &u in d.users.iter() {
-                let before = marks.set(u, mark);
-                active += u64::from(before != mark);
-                new += u64::from(before == 0);
-            }
+            let (a, n) = mark_day(&d.users, marks, mark);
+            active += a;
+            new += n;
             i += 1;
         }
         rows.push(PeriodRow {
@@ -484,6 +493,19 @@ fn rows_marked<M: Mark + ?Sized>(
         });
     }
     rows
+}
+
+/// Marks a day's users with `mark`: how many were not marked so yet (active in the
+/// period), and how many never were (new). A call a day: see [`set_bits`].
+#[inline(never)]
+fn mark_day<M: Mark + ?Sized>(users: &[u32], marks: &mut M, mark: u32) -> (u64, u64) {
+    let (mut active, mut new) = (0, 0);
+    for &u in users {
+        let before = marks.set(u, mark);
+        active += u64::from(before != mark);
+        new += u64::from(before == 0);
+    }
+    (active, new)
 }
 
 /// Every period's series over `days`.
@@ -531,13 +553,7 @@ pub fn datasets(s: &Summary) -> Vec<DatasetRow> {
         .enumerate()
         .filter(|(_, (d, _))| !d.is_empty())
         .map(|(i, (d, a))| {
-            let mark = i as u32 + 1;
-            let mut users = 0usize;
-            for x in d.days() {
-                for &u in x.users {
-                    users += usize::from(marks.set(u, mark) != mark);
-                }
-            }
+            let users = distinct_users(d, &mut marks, i as u32 + 1);
             DatasetRow {
                 dataset: d.name.clone(),
                 dataset_decoded: crate::text::url_decode(d.name.as_bytes()),
@@ -562,6 +578,19 @@ pub fn datasets(s: &Summary) -> Vec<DatasetRow> {
             .then_with(|| a.dataset.cmp(&b.dataset))
     });
     rows
+}
+
+/// The distinct users of a dataset, each marked with `mark` when first met (a call a
+/// dataset: see [`set_bits`]).
+#[inline(never)]
+fn distinct_users(d: &DatasetAgg, marks: &mut [u32], mark: u32) -> usize {
+    let mut users = 0;
+    for x in d.days() {
+        for &u in x.users {
+            users += usize::from(marks.set(u, mark) != mark);
+        }
+    }
+    users
 }
 
 /// The series of `period` of the dataset `name` (empty for a dataset it does not have).
