@@ -107,13 +107,19 @@ pub fn encode(
         files: files.iter().map(|(k, v)| (k.clone(), *v)).collect(),
         summary: summary.to_bytes(),
     };
-    let body = postcard::to_stdvec(&body).expect("a snapshot serialises");
-    let mut out = Vec::with_capacity(HEADER + body.len() + CHECKSUM);
+    // The body written after the header, in a buffer made once (the summary's bytes are
+    // nearly all of it), its length filled in after.
+    let names: usize = body.files.iter().map(|(k, _)| k.len() + 12).sum();
+    let room = HEADER + body.settings.len() + names + body.summary.len() + 64 + CHECKSUM;
+    let mut out = Vec::with_capacity(room);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&VERSION.to_le_bytes());
-    out.extend_from_slice(&(body.len() as u64).to_le_bytes());
-    out.extend_from_slice(&body);
-    out.extend_from_slice(&checksum(&body));
+    out.extend_from_slice(&[0; 8]);
+    let mut out = postcard::to_extend(&body, out).expect("a snapshot serialises");
+    let len = (out.len() - HEADER) as u64;
+    out[12..HEADER].copy_from_slice(&len.to_le_bytes());
+    let sum = checksum(&out[HEADER..]);
+    out.extend_from_slice(&sum);
     out
 }
 

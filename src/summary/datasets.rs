@@ -102,6 +102,12 @@ impl DatasetAgg {
         self.counts.reserve(users);
     }
 
+    /// About as many bytes as its serialisation takes, or more: a user's gap and counts
+    /// take 8 bytes or fewer but for the largest downloads.
+    pub(super) fn bytes_estimate(&self) -> usize {
+        self.name.len() + self.doi.len() + 16 + self.heads.len() * 16 + self.users.len() * 8
+    }
+
     /// Where day `i`'s users start.
     fn start(&self, i: usize) -> usize {
         start(&self.heads, i)

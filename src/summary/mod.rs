@@ -459,7 +459,23 @@ impl Summary {
             settled.normalize();
             return settled.to_bytes();
         }
-        postcard::to_stdvec(self).expect("a summary serialises")
+        let out = Vec::with_capacity(self.bytes_estimate());
+        postcard::to_extend(self, out).expect("a summary serialises")
+    }
+
+    /// About as many bytes as [`Summary::to_bytes`] writes, or more (the datasets' days,
+    /// the objects' keys and sets, the users' first lines: nearly all of them), so that its
+    /// buffer is made once: in the page, growing it by doubling, copying it each time, cost
+    /// as much as writing it.
+    fn bytes_estimate(&self) -> usize {
+        let days: usize = self.datasets.iter().map(DatasetAgg::bytes_estimate).sum();
+        let objects: usize = self
+            .objects
+            .iter()
+            .map(|(k, o)| k.len() + o.users.serialized_size() + 48)
+            .sum();
+        let users: usize = self.users.iter().map(|(_, f)| f.line.len() + 32).sum();
+        days + objects + users + (1 << 16)
     }
 
     /// A summary from [`Summary::to_bytes`].
