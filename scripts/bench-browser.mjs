@@ -123,7 +123,7 @@ async function timed(url, inp, selector, doneSel) {
 function fastest(list) {
   const best = list.reduce((a, b) => (b.secs < a.secs ? b : a));
   const mem = { renderer: Math.max(...list.map((x) => x.mem.renderer)), browser: Math.max(...list.map((x) => x.mem.browser)) };
-  return { ...best, mem, all: list.map((x) => x.secs), peaks: list.map((x) => x.mem.renderer) };
+  return { ...best, mem, all: list.map((x) => x.secs), peaks: list.map((x) => x.mem.renderer), runs: list };
 }
 
 const page = (inp, workers) => timed(`${server.url}?workers=${workers}`, inp, '[data-testid=file-input]', 'body[data-state="done"]');
@@ -197,10 +197,10 @@ for (const [key, r] of Object.entries(results)) {
     if (x && x.all) console.log(`  ${key.padEnd(6)} ${how.padEnd(22)} ${x.all.map((t) => fmt(t, 2)).join(', ')}`);
   }
 }
-console.log('\npage thread (of the seconds above): merging the workers\' summaries + report and chart');
+console.log('\npage thread (of the seconds above): merging the workers\' summaries + report and chart, each run (steadier than the runs\' seconds)');
 for (const [key, r] of Object.entries(results)) {
   for (const [how, x] of [['1 worker', r.page1], [`${all} workers`, r.pageAll]]) {
-    if (x) console.log(`  ${key.padEnd(6)} ${how.padEnd(10)} merge ${fmt(x.merge, 2)} s, report and chart ${fmt(x.render, 2)} s of ${fmt(x.secs, 2)} s`);
+    if (x) console.log(`  ${key.padEnd(6)} ${how.padEnd(10)} ${x.runs.map((y) => `merge ${fmt(y.merge, 2)} s, report and chart ${fmt(y.render, 2)} s of ${fmt(y.secs, 2)} s`).join('; ')}`);
   }
 }
 console.log(`\nCPU seconds of all of Chromium's processes, from handing the files over to the results shown: on ${cores} cores no run can take less than CPU / ${cores}`);
